@@ -1,0 +1,1 @@
+"""eMentor matching engine: pure numpy/scipy, no Django."""
