@@ -1,0 +1,1 @@
+"""Settings for the development site: base (SQLite, eager tasks), mariadb (MariaDB + Redis), test."""

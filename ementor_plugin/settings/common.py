@@ -1,0 +1,61 @@
+"""Settings common to every environment. ``plugin_settings`` only fills in what the host has not set itself.
+
+Code reads these lazily (``getattr(settings, "EMENTOR_...")`` inside functions): plugin modules are imported
+before the host's settings are final.
+"""
+
+DEFAULTS = {
+    # .. setting_name: EMENTOR_FERNET_KEYS
+    # .. setting_default: None
+    # .. setting_description: Keys that encrypt eMentor's free text at rest (aspirations, about, goals, reasons).
+    #   The first key encrypts; every key decrypts, so rotation is: put the new key first, run
+    #   ``manage.py ementor_rotate_keys``, then drop the old key. When unset, the platform's ``FERNET_KEYS``
+    #   are used, and when those are unset too, ``SECRET_KEY``.
+    "EMENTOR_FERNET_KEYS": None,
+    # .. setting_name: EMENTOR_PLATFORM_BACKEND
+    # .. setting_default: "ementor_plugin.platform.lms.LmsPlatform"
+    # .. setting_description: Dotted path of the class that answers platform questions (is this user enrolled,
+    #   course staff, what are their grades). The default reads the LMS's own APIs; the devsite and tests point
+    #   it at a stand-in with the same interface (``ementor_plugin.platform.base.Platform``).
+    "EMENTOR_PLATFORM_BACKEND": "ementor_plugin.platform.lms.LmsPlatform",
+    # .. setting_name: EMENTOR_MATCHING_QUEUE
+    # .. setting_default: None
+    # .. setting_description: Celery queue for matching runs, so an operator can route them to dedicated workers.
+    #   None uses the platform's default queue.
+    "EMENTOR_MATCHING_QUEUE": None,
+    # .. setting_name: EMENTOR_CHUNKED_SCORING_THRESHOLD
+    # .. setting_default: 20000
+    # .. setting_description: Programs with at least this many mentees split their scoring into chunks handled by a
+    #   Celery chord across workers; smaller programs are matched in one task.
+    "EMENTOR_CHUNKED_SCORING_THRESHOLD": 20000,
+    # .. setting_name: EMENTOR_SCORING_CHUNK_SIZE
+    # .. setting_default: 5000
+    # .. setting_description: Mentees per chunk when scoring is split across workers.
+    "EMENTOR_SCORING_CHUNK_SIZE": 5000,
+    # .. setting_name: EMENTOR_RUN_STALE_AFTER_SECONDS
+    # .. setting_default: 1800
+    # .. setting_description: A run that has reported no progress for this long is considered abandoned (its worker
+    #   died) and may be restarted.
+    "EMENTOR_RUN_STALE_AFTER_SECONDS": 1800,
+    # .. setting_name: EMENTOR_SEND_EMAIL
+    # .. setting_default: True
+    # .. setting_description: Also e-mail learners when a match is proposed or made (through Django's mail backend);
+    #   the in-course notice is always shown.
+    "EMENTOR_SEND_EMAIL": True,
+    # .. setting_name: EMENTOR_PRIVACY_NOTICE_VERSION
+    # .. setting_default: "2026-11"
+    # .. setting_description: Version of the privacy notice and code of conduct learners accept; a participant whose
+    #   consent names an older version is asked to accept again.
+    "EMENTOR_PRIVACY_NOTICE_VERSION": "2026-11",
+    # .. setting_name: EMENTOR_THROTTLE_RATES
+    # .. setting_default: {"ementor_write": "120/hour", "ementor_run": "30/hour"}
+    # .. setting_description: DRF throttle rates for the REST API's writes and for starting matching runs.
+    "EMENTOR_THROTTLE_RATES": {"ementor_write": "120/hour", "ementor_run": "30/hour"},
+}
+
+
+def plugin_settings(settings):
+    """Give every ``EMENTOR_*`` setting its default unless the host already chose a value."""
+    for name, default in DEFAULTS.items():
+        if not hasattr(settings, name):
+            setattr(settings, name, default)
