@@ -26,8 +26,8 @@ def load_requirements(*requirements_paths):
     """Read install_requires from requirements/*.in (OEP-18), applying no pins: constraints are for our CI."""
     requirements = []
     for path in requirements_paths:
-        for line in read(path).splitlines():
-            line = line.split("#", 1)[0].strip()
+        for raw in read(path).splitlines():
+            line = raw.split("#", 1)[0].strip()
             if line and not line.startswith(("-c", "-r", "-e")):
                 requirements.append(line)
     return requirements

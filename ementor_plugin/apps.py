@@ -60,6 +60,7 @@ class EmentorPluginConfig(AppConfig):
     }
 
     def ready(self):
+        """Connect the receivers that cannot be declared in ``plugin_app``."""
         # The retirement receiver is connected here, not through PluginSignals: its signal lives in the platform,
         # which only the platform adapter may import (the devsite's stand-in supplies its own signal).
         from .signals.retirement import connect_retirement_receiver  # pylint: disable=import-outside-toplevel

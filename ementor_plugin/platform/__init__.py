@@ -5,7 +5,7 @@ implementation by default (``lms.LmsPlatform``, platform imports inside its meth
 the same interface where the LMS cannot run (the devsite, tests).
 """
 
-from functools import lru_cache
+from functools import cache
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -20,6 +20,6 @@ def get_platform() -> Platform:
     return _load(getattr(settings, "EMENTOR_PLATFORM_BACKEND", "ementor_plugin.platform.lms.LmsPlatform"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(path: str) -> Platform:
     return import_string(path)()
