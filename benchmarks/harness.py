@@ -1,0 +1,129 @@
+"""Start benchmark rows in fresh processes, each in the right interpreter, and collect their measurements.
+
+A *runner* names an interpreter and what its ``sys.path`` may hold:
+
+* ``ours``: the project's Python with the repository root on ``sys.path`` (our ``matching`` package);
+* ``numpy``: the project's Python without the repository (numpy/scipy peers);
+* ``ortools``: ``benchmarks/.venvs/ortools`` (OR-Tools, numpy, scipy);
+* ``matching``: ``benchmarks/.venvs/matching`` (the PyPI ``matching`` library). Its working directory is the
+  scratch folder and the worker refuses to start if any ``sys.path`` entry lies inside the repository.
+
+Every process runs ``worker.py -I`` (see there for how time and memory are measured).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO = BENCH_DIR.parent
+TASKS = BENCH_DIR / "tasks"
+VENVS = BENCH_DIR / ".venvs"
+
+
+@dataclass
+class Runner:
+    """An interpreter and the ``sys.path`` additions its rows get."""
+
+    name: str
+    python: str
+    sys_path: list[str] = field(default_factory=list)
+    forbid_repo: bool = False
+
+
+def runners(project_python: str) -> dict[str, Runner]:
+    """The four runners, with the project's interpreter given by ``PYTHON``."""
+    return {
+        "ours": Runner("ours", project_python, [str(REPO), str(BENCH_DIR)]),
+        "numpy": Runner("numpy", project_python, [], forbid_repo=True),
+        "ortools": Runner("ortools", str(VENVS / "ortools" / "bin" / "python"), [], forbid_repo=True),
+        "matching": Runner("matching", str(VENVS / "matching" / "bin" / "python"), [], forbid_repo=True),
+    }
+
+
+class RowFailed(RuntimeError):
+    """A measured process exited with an error; the message holds the end of its stderr."""
+
+
+@dataclass
+class Harness:
+    """Runs rows; ``workdir`` holds the arrays rows hand each other and the per-process specs and logs."""
+
+    workdir: Path
+    runners: dict[str, Runner]
+    timeout: float = 1800.0
+    log: list[str] = field(default_factory=list)
+    _count: int = 0
+
+    def run(self, runner: str, task_file: str, task: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Run one measured call in a fresh process and return its measurements (seconds, *_mib, info)."""
+        spec_runner = self.runners[runner]
+        self._count += 1
+        stem = self.workdir / f"{self._count:03d}-{runner}-{task}"
+        params = dict(params or {})
+        if spec_runner.forbid_repo:
+            params.setdefault("forbid_repo", str(REPO))
+        spec = {
+            "task_file": str(TASKS / task_file),
+            "module_name": f"bench_{Path(task_file).stem}",
+            "task": task,
+            "params": params,
+            "workdir": str(self.workdir),
+            "result": str(stem) + ".result.json",
+            "sys_path": spec_runner.sys_path,
+            "forbid_repo": str(REPO) if spec_runner.forbid_repo else None,
+        }
+        spec_path = Path(str(stem) + ".spec.json")
+        spec_path.write_text(json.dumps(spec), encoding="utf-8")
+        # Peers start from the scratch folder so the repository is neither the cwd nor on sys.path.
+        cwd = self.workdir if spec_runner.forbid_repo else REPO
+        started = time.perf_counter()
+        with open(str(stem) + ".log", "w", encoding="utf-8") as log:
+            proc = subprocess.run(
+                [spec_runner.python, "-I", str(BENCH_DIR / "worker.py"), str(spec_path)],
+                cwd=cwd,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                timeout=self.timeout,
+                check=False,
+            )
+        wall = time.perf_counter() - started
+        if proc.returncode != 0:
+            tail = Path(str(stem) + ".log").read_text(encoding="utf-8", errors="replace")[-3000:]
+            raise RowFailed(f"{runner}/{task} exited {proc.returncode}:\n{tail}")
+        result = json.loads(Path(spec["result"]).read_text(encoding="utf-8"))
+        result["wall_s"] = wall
+        self.log.append(f"{runner}/{task} {json.dumps(params)[:120]}: {result['seconds']:.3f} s")
+        print(f"  {runner:8s} {task:22s} {result['seconds']:9.3f} s  +{_mib(result['extra_mib'])} MiB", flush=True)
+        return result
+
+    def repeat(
+        self, times: int, runner: str, task_file: str, task: str, params: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Run a row ``times`` times, each in a fresh process; return the median run plus every run's time."""
+        results = [self.run(runner, task_file, task, params) for _ in range(times)]
+        seconds = [r["seconds"] for r in results]
+        median = statistics.median(seconds)
+        chosen = min(results, key=lambda r: abs(r["seconds"] - median))
+        return {**chosen, "seconds": median, "runs_s": seconds}
+
+
+def _mib(value: float | None) -> str:
+    return "?" if value is None else f"{value:.0f}"
+
+
+def environment_python_ok(python: str) -> bool:
+    """Whether an interpreter path exists and runs."""
+    return Path(python).exists() and subprocess.run([python, "-c", "pass"], check=False).returncode == 0
+
+
+if __name__ == "__main__":  # pragma: no cover - manual smoke use
+    print(runners(os.environ.get("PYTHON", sys.executable)))
