@@ -2,7 +2,7 @@
 
 import os
 
-from .base import *  # noqa: F401,F403  pylint: disable=wildcard-import,unused-wildcard-import
+from .base import *  # noqa: F403  pylint: disable=wildcard-import,unused-wildcard-import
 
 DATABASES = {
     "default": {

@@ -4,7 +4,7 @@ import os
 
 from edx_django_utils.plugins import add_plugins
 
-from .base import *  # noqa: F401,F403  pylint: disable=wildcard-import,unused-wildcard-import
+from .base import *  # noqa: F403  pylint: disable=wildcard-import,unused-wildcard-import
 from .base import PROJECT_TYPE
 
 _ENGINE = os.environ.get("EMENTOR_TEST_DB", "sqlite")
