@@ -102,12 +102,12 @@ compile_translations: venv ## compile locale/*/LC_MESSAGES/*.po into what each p
 	for po in locale/*/LC_MESSAGES/django.po; do \
 		lang=$$(basename $$(dirname $$(dirname $$po))); \
 		mkdir -p ementor_plugin/locale/$$lang/LC_MESSAGES; \
-		msgfmt --check -o ementor_plugin/locale/$$lang/LC_MESSAGES/django.mo $$po || exit 1; \
+		msgfmt --check-format -o ementor_plugin/locale/$$lang/LC_MESSAGES/django.mo $$po || exit 1; \
 	done
 	for po in locale/*/LC_MESSAGES/text.po; do \
 		lang=$$(basename $$(dirname $$(dirname $$po))); \
 		mkdir -p ementor_xblock/translations/$$lang/LC_MESSAGES; \
-		msgfmt --check -o ementor_xblock/translations/$$lang/LC_MESSAGES/text.mo $$po || exit 1; \
+		msgfmt --check-format -o ementor_xblock/translations/$$lang/LC_MESSAGES/text.mo $$po || exit 1; \
 	done
 
 bench: venv ## matching speed and quality against peers (prints a table, writes benchmarks/results/latest.json)

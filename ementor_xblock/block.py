@@ -47,7 +47,8 @@ class EmentorXBlock(XBlock):
         fragment = Fragment(html)
         fragment.add_css(loader.load_unicode("public/css/ementor.css"))
         fragment.add_javascript(loader.load_unicode("public/js/ementor_student.js"))
-        fragment.initialize_js("EmentorStudentView", {})
+        strings = {"welcome": i18n.gettext("Welcome to the mentoring program.")}
+        fragment.initialize_js("EmentorStudentView", {"strings": strings})
         return fragment
 
     @staticmethod
