@@ -42,8 +42,8 @@ class Runner:
 def runners(project_python: str) -> dict[str, Runner]:
     """The four runners, with the project's interpreter given by ``PYTHON``."""
     return {
-        "ours": Runner("ours", project_python, [str(REPO), str(BENCH_DIR)]),
-        "numpy": Runner("numpy", project_python, [], forbid_repo=True),
+        "ours": Runner("ours", os.path.abspath(project_python), [str(REPO), str(BENCH_DIR)]),
+        "numpy": Runner("numpy", os.path.abspath(project_python), [], forbid_repo=True),
         "ortools": Runner("ortools", str(VENVS / "ortools" / "bin" / "python"), [], forbid_repo=True),
         "matching": Runner("matching", str(VENVS / "matching" / "bin" / "python"), [], forbid_repo=True),
     }

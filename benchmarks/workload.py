@@ -313,7 +313,7 @@ def as_matching(program: Program, **config: Any) -> tuple[list[Any], list[Any], 
     Returns:
         ``(mentees, mentors, config)`` ready for ``matching.match``.
     """
-    import matching  # lazy: peers import this module without our package on sys.path
+    from matching import data as matching  # lazy: peers import this module without our package on sys.path
 
     mentees = [matching.Mentee(**rec) for rec in program.mentees]
     mentors = []
@@ -323,6 +323,11 @@ def as_matching(program: Program, **config: Any) -> tuple[list[Any], list[Any], 
             for k, label, v, ok in rec["qualifications"]
         )
         mentors.append(matching.Mentor(**{**rec, "qualifications": quals}))
-    fields = {"min_score": program.min_score, "excluded": program.excluded}
-    fields.update(config)
-    return mentees, mentors, matching.MatchConfig(**fields)
+    return mentees, mentors, match_config(program, **config)
+
+
+def match_config(program: Program, **config: Any) -> Any:
+    """The program's ``matching.MatchConfig`` (minimum score, excluded pairs), with ``config`` overrides."""
+    from matching import data as matching
+
+    return matching.MatchConfig(**{"min_score": program.min_score, "excluded": program.excluded, **config})

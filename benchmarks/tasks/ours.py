@@ -1,0 +1,279 @@
+"""Our rows: the ``matching`` package on the congested program (run with the repository on ``sys.path``).
+
+The solver-level rows use arrays exported by :func:`export` / :func:`candidates` (our own candidate graph and
+``score_block`` rows), so OR-Tools, scipy, greedy and the ``matching`` library see exactly the same edges and
+scores as our solvers. Every row re-checks what it got (capacities, forbidden pairs) instead of trusting it.
+
+The only calls into the library's internals (features, candidates) are in the three adapter functions below;
+everything else uses the public contract (``matching.match``, ``matching.assignment``, ``matching.certify``).
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import workload
+
+from matching import assignment
+from matching.graph import CandidateGraph
+
+STABLE_MENTOR_MIX = 0.5  # mentors rank mentees by 0.5 * score + 0.5 * engagement (asymmetric, as in the anchors)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Adapters to the engine's internals (features + candidates). Kept here, in one place, so a renamed internal
+# function breaks three lines, not the suite.
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _prepare(mentees: list[Any], mentors: list[Any], config: Any) -> Any:
+    """Validated inputs -> fused feature blocks (whatever ``matching.features`` returns)."""
+    from matching import features
+
+    return features.build(mentees, mentors, config)
+
+
+def _graph(prepared: Any, config: Any, k: int, r: int) -> CandidateGraph:
+    """The candidate graph of top-``k`` per mentee plus top-``r`` per mentor (``k == 0``: every allowed pair)."""
+    from matching import candidates
+
+    return candidates.candidate_graph(prepared, config, top_k=k, reverse_top_r=r)
+
+
+def _score_block(prepared: Any, config: Any) -> Callable[[int, int], np.ndarray]:
+    """``score_block(lo, hi)``: dense scores of mentees lo..hi-1, ``-inf`` where the pair is forbidden."""
+    from matching import candidates
+
+    return candidates.block_scorer(prepared, config)
+
+
+def _dim(prepared: Any) -> int:
+    """Width of the fused feature vectors (the inner dimension of the scoring GEMM)."""
+    return int(prepared.dim)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _people(io: Any, n: int, tight: bool = False, **config: Any) -> tuple[workload.Program, list, list, Any]:
+    """Generate the program once per size and cache it (with its objects) in the scratch folder."""
+    path = Path(io.workdir) / f"program-{n}-{int(tight)}.pickle"
+    if path.exists():
+        with open(path, "rb") as f:
+            program, mentees, mentors = pickle.load(f)
+    else:
+        program = workload.generate(n, tight=tight)
+        mentees, mentors, _ = workload.as_matching(program)
+        with open(path, "wb") as f:
+            pickle.dump((program, mentees, mentors), f, protocol=pickle.HIGHEST_PROTOCOL)
+    return program, mentees, mentors, workload.match_config(program, **config)
+
+
+def _graph_arrays(graph: CandidateGraph, program: workload.Program) -> dict[str, np.ndarray]:
+    rows = graph.mentee_of_edge()
+    return {
+        "indptr": graph.indptr,
+        "mentor": graph.mentor,
+        "score": graph.score,
+        "capacities": program.capacities,
+        "mentor_score": STABLE_MENTOR_MIX * graph.score + (1 - STABLE_MENTOR_MIX) * program.engagement[rows],
+    }
+
+
+def _load_graph(io: Any, name: str) -> tuple[CandidateGraph, dict[str, np.ndarray]]:
+    g = io.load(name)
+    n = g["indptr"].size - 1
+    graph = CandidateGraph(n, g["capacities"].size, g["indptr"], g["mentor"], g["score"])
+    return graph, g
+
+
+def _check(assignment_: np.ndarray, graph: CandidateGraph, capacities: np.ndarray) -> dict[str, Any]:
+    """Total score over the graph's edges, after checking capacity and that every pair is an edge."""
+    rows = graph.mentee_of_edge()
+    hit = assignment_[rows] == graph.mentor
+    matched = int((assignment_ >= 0).sum())
+    if int(hit.sum()) != matched:
+        raise AssertionError("an assigned pair is not an edge of the graph (forbidden or unknown)")
+    load = np.bincount(assignment_[assignment_ >= 0], minlength=capacities.size)
+    if (load > capacities).any():
+        raise AssertionError("a mentor is over capacity")
+    return {"total": float(graph.score[hit].sum()), "matched": matched, "n": int(assignment_.size)}
+
+
+def export(params: dict[str, Any], io: Any):
+    """Save our candidate graphs (``graphs``: name -> K, 0 = every allowed pair) and/or the dense matrix."""
+    program, mentees, mentors, config = _people(io, int(params["n"]), bool(params.get("tight")))
+
+    def run():
+        prepared = _prepare(mentees, mentors, config)
+        graphs = {
+            name: _graph(prepared, config, int(k), config.reverse_top_r) for name, k in params.get("graphs", {}).items()
+        }
+        dense = _score_block(prepared, config)(0, len(mentees)) if params.get("dense") else None
+        return prepared, graphs, dense
+
+    def report(out):
+        prepared, graphs, dense = out
+        info: dict[str, Any] = {"dim": _dim(prepared)}
+        for name, graph in graphs.items():
+            io.save(name, **_graph_arrays(graph, program))
+            info[f"{name}_edges"] = graph.n_edges
+        if dense is not None:
+            io.save(params["dense"], scores=np.asarray(dense, dtype=np.float64), capacities=program.capacities)
+            info["forbidden_share"] = float(1.0 - np.isfinite(dense).mean())
+        return info
+
+    return run, report
+
+
+def candidates(params: dict[str, Any], io: Any):
+    """Features + the candidate pass (top-K per mentee, top-R per mentor): the scoring target's row."""
+    program, mentees, mentors, config = _people(io, int(params["n"]))
+    k = int(params.get("k", config.top_k))
+
+    def run():
+        prepared = _prepare(mentees, mentors, config)
+        return prepared, _graph(prepared, config, k, config.reverse_top_r)
+
+    def report(out):
+        prepared, graph = out
+        if params.get("save") and not io.exists(params["save"]):
+            io.save(params["save"], **_graph_arrays(graph, program))
+        degree = np.diff(graph.indptr)
+        return {"dim": _dim(prepared), "edges": graph.n_edges, "empty_rows": int((degree == 0).sum())}
+
+    return run, report
+
+
+def optimal_dense(params: dict[str, Any], io: Any):
+    """``matching.assignment.optimal`` on the exported dense matrix (the same input scipy gets)."""
+    d = io.load(params["dense"])
+    scores, capacities = d["scores"], d["capacities"]
+
+    def run():
+        return assignment.optimal(scores, capacities)
+
+    def report(result):
+        io.save(params["out"], assignment=result)
+        return _check(result, CandidateGraph.from_dense(scores), capacities)
+
+    return run, report
+
+
+def solve_graph(params: dict[str, Any], io: Any):
+    """``matching.assignment.solve_optimal`` on an exported candidate graph (the OR-Tools comparison)."""
+    graph, g = _load_graph(io, params["graph"])
+    objective = params.get("objective", "score")
+
+    def run():
+        return assignment.solve_optimal(graph, g["capacities"], objective=objective)
+
+    def report(solution):
+        io.save(params["out"], assignment=solution.assignment)
+        return {**_check(solution.assignment, graph, g["capacities"]), "edges": graph.n_edges}
+
+    return run, report
+
+
+def stable_graph(params: dict[str, Any], io: Any):
+    """``matching.assignment.solve_stable`` on exported lists, mentors ranking by the asymmetric score."""
+    graph, g = _load_graph(io, params["graph"])
+
+    def run():
+        return assignment.solve_stable(graph, g["mentor_score"], g["capacities"])
+
+    def report(result):
+        io.save(params["out"], assignment=result)
+        return {**_check(result, graph, g["capacities"]), "edges": graph.n_edges}
+
+    return run, report
+
+
+def _dual_bound(
+    score_block: Callable[[int, int], np.ndarray], n: int, prices: np.ndarray, capacities: np.ndarray, chunk: int = 2048
+) -> float:
+    """The LP-dual upper bound of the max-score b-matching for ANY prices p >= 0, over every allowed pair:
+    sum_i max(0, max_j s_ij - p_j) + sum_j c_j p_j. Computed here, independently of the library's certificate."""
+    p = np.maximum(np.asarray(prices, dtype=np.float64), 0.0)
+    bound = float(np.dot(capacities.astype(np.float64), p))
+    for lo in range(0, n, chunk):
+        block = np.asarray(score_block(lo, min(n, lo + chunk)), dtype=np.float64)
+        bound += float(np.maximum(0.0, (block - p).max(axis=1, initial=-np.inf)).sum())
+    return bound
+
+
+def certify(params: dict[str, Any], io: Any):
+    """The certified optimum: solve on the K=50 graph, then ``matching.certify.refine`` (pricing rounds).
+
+    The benchmark then recomputes the dual bound itself from the returned prices over every pair, so the
+    optimum the quality targets divide by does not rest on the library's own claim.
+    """
+    from matching import certify as certify_mod
+
+    program, mentees, mentors, config = _people(io, int(params["n"]))
+    graph, g = _load_graph(io, params["graph"])
+    prepared = _prepare(mentees, mentors, config)
+    score_block = _score_block(prepared, config)
+
+    def run():
+        first = assignment.solve_optimal(graph, g["capacities"])
+        return certify_mod.refine(graph, g["capacities"], first, score_block, objective="score")
+
+    def report(out):
+        final_graph, solution, gap = out
+        checked = _check(solution.assignment, final_graph, g["capacities"])
+        bound = _dual_bound(score_block, final_graph.n_mentees, solution.prices, g["capacities"])
+        io.save(params["save"], **_graph_arrays(final_graph, program))
+        return {
+            **checked,
+            "gap": gap,
+            "edges": final_graph.n_edges,
+            "added_edges": final_graph.n_edges - graph.n_edges,
+            "dual_bound": bound,
+            "verified_gap": (bound - checked["total"]) / checked["total"],
+            "verified_optimum": checked["total"],
+        }
+
+    return run, report
+
+
+def match(params: dict[str, Any], io: Any):
+    """``matching.match`` end to end (features, candidates, assignment, [certify], explanations)."""
+    import matching
+
+    program, mentees, mentors, config = _people(
+        io, int(params["n"]), bool(params.get("tight")), **params.get("config", {})
+    )
+
+    def run():
+        return matching.match(mentees, mentors, config)
+
+    def report(result):
+        stats = result.stats
+        capacity = {m.id: m.capacity for m in mentors}
+        load = Counter(x.mentor_id for x in result.matches)
+        if any(load[k] > capacity[k] for k in load):
+            raise AssertionError("a mentor is over capacity")
+        if any((x.mentee_id, x.mentor_id) in program.excluded for x in result.matches):
+            raise AssertionError("an excluded pair was matched")
+        explain_error = max(
+            (abs(sum(f.contribution for f in x.factors) - x.score) for x in result.matches), default=0.0
+        )
+        return {
+            "n": stats.n_mentees,
+            "matched": stats.n_matched,
+            "unmatched": len(result.unmatched),
+            "total": float(sum(x.score for x in result.matches)),
+            "stats_total": stats.total_score,
+            "gap": stats.certified_gap,
+            "seconds": dict(stats.seconds),
+            "unmatched_reasons": dict(Counter(u.reason for u in result.unmatched)),
+            "explanation_sum_error": explain_error,
+        }
+
+    return run, report
