@@ -32,46 +32,58 @@ STABLE_MENTOR_MIX = 0.5  # mentors rank mentees by 0.5 * score + 0.5 * engagemen
 
 
 def _prepare(mentees: list[Any], mentors: list[Any], config: Any) -> Any:
-    """Validated inputs -> fused feature blocks (whatever ``matching.features`` returns)."""
-    from matching import features
+    """Validated inputs -> the engine's ``candidates.Scorer`` (fused features + hard constraints)."""
+    from matching import candidates, features
+    from matching.data import normalise_weights
 
-    return features.build(mentees, mentors, config)
+    profiles = features.build_profiles(mentees, mentors)
+    fused = features.fuse(
+        profiles,
+        [normalise_weights(config.weights)],
+        np.arange(len(mentees)),
+        np.arange(len(mentors)),
+        language_penalty=config.language_required,
+    )[0]
+    row_of = {p.id: i for i, p in enumerate(mentees)}
+    col_of = {p.id: j for j, p in enumerate(mentors)}
+    pairs = sorted((row_of[a], col_of[b]) for a, b in config.excluded if a in row_of and b in col_of)
+    ex = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+    none = np.zeros(0, dtype=np.int64)
+    return candidates.Scorer(fused, None, config.min_score, ex[:, 0], ex[:, 1], none, none, np.zeros(0))
 
 
 def _graph(prepared: Any, config: Any, k: int, r: int) -> CandidateGraph:
     """The candidate graph of top-``k`` per mentee plus top-``r`` per mentor (``k == 0``: every allowed pair)."""
     from matching import candidates
 
-    return candidates.candidate_graph(prepared, config, top_k=k, reverse_top_r=r)
+    return candidates.build_graph(prepared, k, r, full=k == 0)[0]
 
 
 def _score_block(prepared: Any, config: Any) -> Callable[[int, int], np.ndarray]:
     """``score_block(lo, hi)``: dense scores of mentees lo..hi-1, ``-inf`` where the pair is forbidden."""
-    from matching import candidates
-
-    return candidates.block_scorer(prepared, config)
+    return prepared.score_block
 
 
 def _dim(prepared: Any) -> int:
     """Width of the fused feature vectors (the inner dimension of the scoring GEMM)."""
-    return int(prepared.dim)
+    return int(prepared.fused.width)
 
 
 # ---------------------------------------------------------------------------------------------------------------
 
 
 def _people(io: Any, n: int, tight: bool = False, **config: Any) -> tuple[workload.Program, list, list, Any]:
-    """Generate the program once per size and cache it (with its objects) in the scratch folder."""
+    """Generate the program once per size (cached in the scratch folder) and build its ``matching`` objects."""
     path = Path(io.workdir) / f"program-{n}-{int(tight)}.pickle"
     if path.exists():
         with open(path, "rb") as f:
-            program, mentees, mentors = pickle.load(f)
+            program = pickle.load(f)
     else:
         program = workload.generate(n, tight=tight)
-        mentees, mentors, _ = workload.as_matching(program)
         with open(path, "wb") as f:
-            pickle.dump((program, mentees, mentors), f, protocol=pickle.HIGHEST_PROTOCOL)
-    return program, mentees, mentors, workload.match_config(program, **config)
+            pickle.dump(program, f, protocol=pickle.HIGHEST_PROTOCOL)
+    mentees, mentors, match_config = workload.as_matching(program, **config)
+    return program, mentees, mentors, match_config
 
 
 def _graph_arrays(graph: CandidateGraph, program: workload.Program) -> dict[str, np.ndarray]:
