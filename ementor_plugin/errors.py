@@ -44,13 +44,13 @@ class EmentorError(Exception):
         return {"code": self.code, "message": self.message}
 
 
-class NotFound(EmentorError):
+class NotFound(EmentorError):  # noqa: N818  (the OEP-49 names callers expect)
     """The requested record does not exist, or the caller may not know that it exists."""
 
     code = "not_found"
 
 
-class PermissionDenied(EmentorError):
+class PermissionDenied(EmentorError):  # noqa: N818
     """The caller may not do this."""
 
     code = "permission_denied"
@@ -82,7 +82,7 @@ class ValidationError(EmentorError):
         return {"code": self.code, "message": self.message, "field_errors": self.field_errors}
 
 
-class Conflict(EmentorError):
+class Conflict(EmentorError):  # noqa: N818
     """The request clashes with the current state (e.g. the learner already has a mentor)."""
 
     code = "conflict"

@@ -20,7 +20,7 @@ from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
-from django.utils.encoding import force_str
+from django.utils.encoding import force_bytes, force_str
 from fernet_fields import EncryptedTextField as _FernetTextField
 from fernet_fields import hkdf
 
@@ -63,14 +63,17 @@ class _EmentorKeysMixin:
 
     @property
     def keys(self) -> tuple[str, ...]:  # type: ignore[override]
+        """The raw keys from settings (first encrypts)."""
         return current_keys()
 
     @property
     def fernet_keys(self) -> list[bytes | str]:  # type: ignore[override]
+        """The keys as Fernet uses them (HKDF-derived unless FERNET_USE_HKDF is False)."""
         return list(_derived_keys(current_keys(), _use_hkdf()))
 
     @property
     def fernet(self) -> MultiFernet:  # type: ignore[override]
+        """A MultiFernet over the current keys."""
         # MultiFernet encrypts with the first key and decrypts with any, which is what rotation needs.
         return _fernet(current_keys(), _use_hkdf())
 
@@ -86,16 +89,22 @@ class EncryptedJSONField(_EmentorKeysMixin, _FernetTextField):
     """
 
     def get_db_prep_save(self, value: Any, connection) -> Any:
+        """Serialise to JSON, then encrypt."""
+        # Encrypt the JSON text directly: the parent would first pass the value through to_python, which
+        # decodes JSON text back into an object.
         if value is None:
             return None
-        return super().get_db_prep_save(json.dumps(value, cls=DjangoJSONEncoder, sort_keys=True), connection)
+        text = json.dumps(value, cls=DjangoJSONEncoder, sort_keys=True)
+        return connection.Database.Binary(self.fernet.encrypt(force_bytes(text)))
 
     def from_db_value(self, value, expression, connection, *args) -> Any:
+        """Decrypt, then parse the JSON."""
         if value is None:
             return None
         return json.loads(force_str(self.fernet.decrypt(bytes(value))))
 
     def to_python(self, value: Any) -> Any:
+        """Accept the object itself or its JSON text."""
         # Forms and deserialisers hand in either the decoded object or its JSON text.
         if isinstance(value, str):
             try:
@@ -105,4 +114,5 @@ class EncryptedJSONField(_EmentorKeysMixin, _FernetTextField):
         return value
 
     def value_to_string(self, obj) -> str:
+        """JSON text, for serializers (dumpdata)."""
         return json.dumps(self.value_from_object(obj), cls=DjangoJSONEncoder, sort_keys=True)

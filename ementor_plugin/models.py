@@ -369,8 +369,10 @@ class Notice(models.Model):
 
 
 class AuditEvent(models.Model):
-    """Who did what sensitive thing to which record: staff viewing private text, overriding matches, running
-    matching, exporting. Read-only once written.
+    """Who did what sensitive thing to which record, kept read-only once written.
+
+    Audited: staff viewing private text, creating, approving, ending or reassigning matches, running matching,
+    exporting, configuring a program, and user retirement.
 
     ``details`` holds ids and codes only, never text from a profile.
 

@@ -18,6 +18,14 @@ DEFAULTS = {
     #   course staff, what are their grades). The default reads the LMS's own APIs; the devsite and tests point
     #   it at a stand-in with the same interface (``ementor_plugin.platform.base.Platform``).
     "EMENTOR_PLATFORM_BACKEND": "ementor_plugin.platform.lms.LmsPlatform",
+    # .. setting_name: EMENTOR_PERFORMANCE_SOURCE
+    # .. setting_default: "combined"
+    # .. setting_description: Where learners' course performance comes from. "platform": the platform adapter's
+    #   bulk grade read (in the LMS, the persisted course grades and subsection grades per assignment type).
+    #   "snapshots": eMentor's own CoursePerformance rows, fed by the grade events and ``manage.py
+    #   ementor_import_grades`` (for sites without the LMS grades app). "combined": both, the most recent
+    #   figure winning per learner.
+    "EMENTOR_PERFORMANCE_SOURCE": "combined",
     # .. setting_name: EMENTOR_MATCHING_QUEUE
     # .. setting_default: None
     # .. setting_description: Celery queue for matching runs, so an operator can route them to dedicated workers.
