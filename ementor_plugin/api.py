@@ -19,13 +19,13 @@ import functools
 import io
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ParamSpec, TypeVar
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from opaque_keys import InvalidKeyError
@@ -99,6 +99,7 @@ __all__ = [
     "get_match_explanation",
     "get_matching_overview",
     "get_my_match",
+    "get_next_run_at",
     "get_participant_profile",
     "get_partner_goals",
     "get_profile",
@@ -117,6 +118,7 @@ __all__ = [
     "list_runs",
     "mark_notices_read",
     "pause_participation",
+    "preview_goal_suggestions",
     "programs_due_for_run",
     "reassign_match",
     "record_course_grade",
@@ -957,6 +959,35 @@ def suggest_goals(user_id: int, course_key: CourseKey | str) -> list[GoalSuggest
     return [suggestion for suggestion in found if suggestion.key not in adopted]
 
 
+@_public
+def preview_goal_suggestions(user_id: int, course_key: CourseKey | str, *, role: str,
+                             experience_level: str = ExperienceLevel.BEGINNER) -> list[GoalSuggestion]:
+    """Suggest first goals to a learner who is still joining (the joining form's goal step), before any profile.
+
+    Personalised like ``suggest_goals``: from the learner's own course performance, for the role and
+    experience level they are choosing.
+
+    Raises:
+        NotFound: the course has no program. ValidationError: unknown role or experience level.
+    """
+    program = _program(course_key)
+    collector = validation.Collector()
+    role = collector.clean("role", role, validation.choice(Role))
+    experience = collector.clean("experience_level", experience_level, validation.choice(ExperienceLevel))
+    collector.raise_if_any()
+    grade = performance.course_grade(program.course_key, user_id)
+    areas = _area_scores(grade)
+    return goals.suggestions(
+        wants_mentor=role.wants_mentor,
+        mentors=role.mentors,
+        experience=experience,
+        weak_areas=sorted((a for a in areas if a.score < program.weak_area_threshold), key=lambda a: a.score),
+        strong_areas=sorted((a for a in areas if a.score >= program.mentor_grade_threshold), key=lambda a: -a.score),
+        grade=grade.percent if grade is not None else None,
+        target=program.weak_area_threshold,
+    )
+
+
 # ================================================================================================================
 # Matches, as a learner
 # ================================================================================================================
@@ -1665,6 +1696,25 @@ def programs_due_for_run(now: datetime | None = None) -> list[str]:
     A program is due when its last run was requested a full period ago (or it never ran).
     """
     return runs.programs_due(now)
+
+
+@_public
+def get_next_run_at(course_key: CourseKey | str, now: datetime | None = None) -> datetime | None:
+    """When a program's schedule calls for its next matching run, for learners waiting to be paired.
+
+    Mirrors ``programs_due_for_run``: a full period after the last run was requested, or ``now`` when that is
+    already past (or the program never ran). None when the program runs only when staff start a run.
+
+    Raises:
+        NotFound: the course has no program.
+    """
+    program = _program(course_key)
+    period = {Schedule.DAILY: timedelta(days=1), Schedule.WEEKLY: timedelta(days=7)}.get(Schedule(program.schedule))
+    if period is None:
+        return None
+    now = now or _now()
+    last = _MatchRun.objects.filter(program=program).aggregate(last=Max("created"))["last"]
+    return now if last is None else max(now, last + period)
 
 
 @_public
