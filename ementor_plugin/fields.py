@@ -24,7 +24,7 @@ from django.utils.encoding import force_bytes, force_str
 from fernet_fields import EncryptedTextField as _FernetTextField
 from fernet_fields import hkdf
 
-__all__ = ["EncryptedJSONField", "EncryptedTextField", "current_keys"]
+__all__ = ["EncryptedJSONField", "EncryptedTextField", "current_keys", "key_ring", "primary_key_fernet"]
 
 
 def current_keys() -> tuple[str, ...]:
@@ -58,6 +58,16 @@ def _fernet(keys: tuple[str | bytes, ...], use_hkdf: bool) -> MultiFernet:
     return MultiFernet([Fernet(key) for key in _derived_keys(keys, use_hkdf)])
 
 
+def key_ring() -> MultiFernet:
+    """Encrypts with the first configured key, decrypts with any of them."""
+    return _fernet(current_keys(), _use_hkdf())
+
+
+def primary_key_fernet() -> Fernet:
+    """Only the first configured key: a value it decrypts needs no rotation."""
+    return Fernet(_derived_keys(current_keys(), _use_hkdf())[0])
+
+
 class _EmentorKeysMixin:
     """Replace the parent's cached, ``FERNET_KEYS``-based key properties with eMentor's, read on each use."""
 
@@ -75,7 +85,7 @@ class _EmentorKeysMixin:
     def fernet(self) -> MultiFernet:  # type: ignore[override]
         """A MultiFernet over the current keys."""
         # MultiFernet encrypts with the first key and decrypts with any, which is what rotation needs.
-        return _fernet(current_keys(), _use_hkdf())
+        return key_ring()
 
 
 class EncryptedTextField(_EmentorKeysMixin, _FernetTextField):
