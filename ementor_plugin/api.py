@@ -96,6 +96,7 @@ __all__ = [
     "execute_run",
     "export_matches_csv",
     "get_goal_alignment",
+    "get_match",
     "get_match_explanation",
     "get_matching_overview",
     "get_my_match",
@@ -109,6 +110,8 @@ __all__ = [
     "get_viewer",
     "handle_enrollment",
     "handle_unenrollment",
+    "is_course_staff",
+    "is_enrolled",
     "join_program",
     "list_goals",
     "list_matches",
@@ -594,6 +597,31 @@ def get_viewer(user_id: int | None, course_key: CourseKey | str) -> ViewerData:
         consent_current=participant is not None and participant.consent_version == _consent_version(),
         unread_notices=unread,
     )
+
+
+@_public
+def is_enrolled(user_id: int | None, course_key: CourseKey | str) -> bool:
+    """Whether the user holds an active enrollment in the course (False for anonymous users).
+
+    A cheap question for callers that only need this answer (REST permission checks); ``get_viewer`` answers
+    it too, with everything else the XBlock shows.
+
+    Raises:
+        ValidationError: ``course_key`` is not a course id.
+    """
+    key = _course_key(course_key)
+    return user_id is not None and get_platform().is_enrolled(user_id, key)
+
+
+@_public
+def is_course_staff(user_id: int | None, course_key: CourseKey | str) -> bool:
+    """Whether the user is staff of the course: course staff, instructors, global staff and superusers.
+
+    Raises:
+        ValidationError: ``course_key`` is not a course id.
+    """
+    key = _course_key(course_key)
+    return user_id is not None and get_platform().is_course_staff(user_id, key)
 
 
 # ================================================================================================================
@@ -1399,6 +1427,19 @@ def list_matches(actor_id: int, course_key: CourseKey | str, *, status: str | No
         collector.raise_if_any()
         rows = rows.filter(status=status)
     return [_match_summary(row, key) for row in rows.order_by("-created", "-id")]
+
+
+@_public
+def get_match(actor_id: int, match_id: int) -> MatchSummary:
+    """Return one match as course staff see it in lists (no private text).
+
+    Lets a caller check which course a match belongs to before acting on it.
+
+    Raises:
+        NotFound: no such match. PermissionDenied: not staff of its course.
+    """
+    match = _staff_match(actor_id, match_id)
+    return _match_summary(match, match.program.course_key)
 
 
 def _staff_pair(program: _Program, mentee_user_id: int, mentor_user_id: int) -> tuple[_Participant, _Participant]:
