@@ -26,6 +26,7 @@ N_TOPICS = 48
 DEMAND_ZIPF = 0.9  # mentees crowd into popular topics
 SUPPLY_ZIPF = 0.3  # mentor supply is much flatter
 SKILLS_PER_TOPIC = 8
+GENERAL_SKILLS = 16  # skills every topic uses (e.g. writing, statistics): what makes cross-topic pairs useful
 WORDS_PER_TOPIC = 40
 AREAS = ("quizzes", "homework", "labs", "projects", "midterm", "final exam", "unit 1", "unit 2", "unit 3", "unit 4")
 LANGUAGES = ("en", "es", "fr", "de", "pt", "zh", "ar", "ru")
@@ -95,6 +96,7 @@ def _vocabularies() -> tuple[list[list[str]], list[list[str]]]:
                 return word
 
     skills = [[f"{fresh_word(2, 3)} {fresh_word(1, 2)}" for _ in range(SKILLS_PER_TOPIC)] for _ in range(N_TOPICS)]
+    skills.append([fresh_word(3, 4) for _ in range(GENERAL_SKILLS)])  # the general skills, after the topics
     words = [[fresh_word(2, 4) for _ in range(WORDS_PER_TOPIC)] for _ in range(N_TOPICS)]
     return skills, words
 
@@ -217,9 +219,11 @@ def generate(n_mentees: int, n_mentors: int | None = None, *, seed: int = 7, tig
     else:
         capacities = rng.integers(10, 13, size=m)
 
-    # Mentees: 2-4 skills of their topic, sometimes one of their second topic.
+    # Mentees: 2-4 skills of their topic, sometimes one of their second topic, often one general skill.
     wanted = _pick(rng, n, SKILLS_PER_TOPIC, rng.integers(2, 5, size=n))
     extra = np.where(rng.random(n) < 0.3, mentee_second * SKILLS_PER_TOPIC + rng.integers(SKILLS_PER_TOPIC, size=n), -1)
+    general_base = N_TOPICS * SKILLS_PER_TOPIC
+    general = np.where(rng.random(n) < 0.6, general_base + rng.integers(GENERAL_SKILLS, size=n), -1)
     aspirations = _texts(rng, mentee_topic, mentee_second, 12, 30)
     perf = _performances(rng, n, 2.0, 2.0, mentee_topic % len(AREAS))
     has_grade = rng.random(n) < 0.9
@@ -228,8 +232,7 @@ def generate(n_mentees: int, n_mentors: int | None = None, *, seed: int = 7, tig
     mentees = []
     for i in range(n):
         tags = mentee_topic[i] * SKILLS_PER_TOPIC + wanted[i]
-        if extra[i] >= 0:
-            tags = np.append(tags, extra[i])
+        tags = np.concatenate((tags, [x for x in (extra[i], general[i]) if x >= 0])).astype(np.int64)
         p = perf[i]
         mentees.append(
             {
@@ -243,9 +246,11 @@ def generate(n_mentees: int, n_mentors: int | None = None, *, seed: int = 7, tig
             }
         )
 
-    # Mentors: 4-8 skills of their topic plus 0-2 of a second one, stronger performance, mostly English.
+    # Mentors: 4-8 skills of their topic, 0-2 of a second one and 2-4 general ones; stronger performance; mostly
+    # English.
     offered = _pick(rng, m, SKILLS_PER_TOPIC, rng.integers(4, 9, size=m))
     offered2 = _pick(rng, m, SKILLS_PER_TOPIC, rng.integers(0, 3, size=m))
+    offered_general = _pick(rng, m, GENERAL_SKILLS, rng.integers(2, 5, size=m))
     about = _texts(rng, mentor_topic, mentor_second, 20, 40)
     mperf = _performances(rng, m, 5.0, 2.0, np.full(m, -1))
     mlanguages = _languages(rng, rng.integers(1, 4, size=m), rng.random(m) < 0.8)
@@ -257,7 +262,11 @@ def generate(n_mentees: int, n_mentors: int | None = None, *, seed: int = 7, tig
     mentors = []
     for j in range(m):
         tags = np.concatenate(
-            (mentor_topic[j] * SKILLS_PER_TOPIC + offered[j], mentor_second[j] * SKILLS_PER_TOPIC + offered2[j])
+            (
+                mentor_topic[j] * SKILLS_PER_TOPIC + offered[j],
+                mentor_second[j] * SKILLS_PER_TOPIC + offered2[j],
+                general_base + offered_general[j],
+            )
         )
         tags = np.array(list(dict.fromkeys(tags.tolist())), dtype=np.int64)
         p = mperf[j]
