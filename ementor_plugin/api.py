@@ -33,7 +33,7 @@ from opaque_keys.edx.keys import CourseKey
 
 from matching.data import FACTORS, normalise_weights
 
-from . import errors, goals, notices, pairing, performance, runs, validation
+from . import chunked, errors, goals, notices, pairing, performance, runs, validation
 from .data import (
     AreaEvidenceData,
     AreaScore,
@@ -95,6 +95,8 @@ __all__ = [
     "end_match",
     "execute_run",
     "export_matches_csv",
+    "fail_chunked_run",
+    "finish_chunked_run",
     "get_goal_alignment",
     "get_match",
     "get_match_explanation",
@@ -132,6 +134,7 @@ __all__ = [
     "respond_to_match",
     "resume_participation",
     "retire_user",
+    "score_run_chunk",
     "suggest_goals",
     "update_goal",
     "update_profile",
@@ -1781,6 +1784,43 @@ def execute_run(run_id: int, *, force_takeover: bool = False) -> RunData:
         TransientStorageError: the database failed in a way worth retrying; the run is queued again.
     """
     return _run_data(runs.execute(run_id, force_takeover=force_takeover))
+
+
+@_public
+def score_run_chunk(run_id: int, attempt: int, index: int, n_chunks: int) -> dict[str, Any]:
+    """Score one chunk of a large program's run (the chord part of chunked scoring; see ``chunked``).
+
+    Pure and safe to repeat: it reads the run's program and writes only a heartbeat.
+
+    Returns:
+        JSON-ready ``{"index", "fingerprint", "partial", "seconds"}``, or ``{"index", "superseded": True}`` when
+        the run was closed or taken over meanwhile.
+
+    Raises:
+        NotFound: no such run. TransientStorageError: the database failed in a way worth retrying.
+    """
+    return chunked.score(run_id, attempt, index, n_chunks)
+
+
+@_public
+def finish_chunked_run(run_id: int, attempt: int, parts: list[dict[str, Any]]) -> RunData | None:
+    """Combine a chunked run's scored parts, solve, explain and store, all in one transaction (the chord body).
+
+    The result is identical to the single-task run's. Returns the finished run, or None when the run was
+    taken over or closed while it was scored (the parts are then discarded).
+
+    Raises:
+        NotFound: no such run. TransientStorageError: the database failed in a way worth retrying; the run
+        stays running and the parts can be combined again.
+    """
+    run = chunked.finish(run_id, attempt, parts)
+    return None if run is None else _run_data(run)
+
+
+@_public
+def fail_chunked_run(run_id: int, attempt: int) -> None:
+    """Mark a chunked run failed because one of its scoring parts failed for good (the chord's error callback)."""
+    chunked.fail(run_id, attempt)
 
 
 # ================================================================================================================

@@ -291,8 +291,11 @@ def finish_failed(run_id: int, attempt: int, message: str, *, requeue: bool) -> 
 
 
 def store(run_id: int, attempt: int, inputs: MatchingInputs, result: Any, *, timings: dict[str, float],
-          started: float) -> None:
-    """Write a run's new matches, notices and figures in one transaction (all or nothing)."""
+          started: float, extra_figures: Mapping[str, Any] | None = None) -> None:
+    """Write a run's new matches, notices and figures in one transaction (all or nothing).
+
+    ``extra_figures`` are added to the run's figures (the chunked path records how it split the scoring).
+    """
     program = inputs.program
     snapshot = inputs.snapshot
     status = MatchStatus.PROPOSED if snapshot.get("requires_approval") else MatchStatus.ACTIVE
@@ -347,7 +350,7 @@ def store(run_id: int, attempt: int, inputs: MatchingInputs, result: Any, *, tim
                 pending.append((locked[pid].user_id, program.id, kind, match_id))
         notices.notify(pending)
         timings["store"] = time.perf_counter() - started
-        run.figures = figures(result, len(rows), conflicts, status, timings)
+        run.figures = {**figures(result, len(rows), conflicts, status, timings), **(extra_figures or {})}
         run.status, run.open_key, run.stage, run.percent = RunStatus.SUCCEEDED, None, "done", 100
         run.finished_at = run.heartbeat_at = timezone.now()
         run.save(update_fields=["figures", "status", "open_key", "stage", "percent", "finished_at", "heartbeat_at"])
@@ -408,6 +411,11 @@ def execute(run_id: int, *, force_takeover: bool = False) -> MatchRun:
         inputs = MatchingInputs.build(run.program, run.config or config_snapshot(run.program))
         config = inputs.config()
         timings["load"] = time.perf_counter() - started
+        from . import chunked
+
+        if chunked.dispatch(run.id, attempt, inputs):
+            # A chord of workers scores the program; its last task combines, stores and finishes the run.
+            return MatchRun.objects.select_related("program").get(pk=run.id)
         stage = "matching"
         progress(run.id, attempt, stage, 20)
         started = time.perf_counter()

@@ -62,8 +62,40 @@ DEFAULTS = {
 }
 
 
+#: eMentor's periodic tasks. They need a Celery beat process; Tutor runs none by default, so an operator either
+#: adds ``--beat`` to one LMS worker (``LMS_WORKER_COMMAND`` filter) or calls ``manage.py lms ementor_run_schedules``
+#: from cron, which does the same work without beat.
+BEAT_SCHEDULE = {
+    "ementor-enqueue-scheduled-runs": {
+        "task": "ementor_plugin.tasks.enqueue_scheduled_runs",
+        "schedule": 15 * 60.0,  # daily/weekly programs start within 15 minutes of being due
+        "options": {"expires": 14 * 60.0},  # a backlog of these is useless: the next one does the same
+    },
+    "ementor-recover-stale-runs": {
+        "task": "ementor_plugin.tasks.recover_stale_runs",
+        "schedule": 10 * 60.0,
+        "options": {"expires": 9 * 60.0},
+    },
+}
+
+
+def add_beat_schedule(settings):
+    """Add eMentor's periodic tasks to the host's Celery beat schedule, keeping every entry it already has.
+
+    The LMS configures Celery from Django settings without a namespace, where the schedule is the old-style
+    ``CELERYBEAT_SCHEDULE``; hosts using the ``CELERY`` namespace (the devsite) read ``CELERY_BEAT_SCHEDULE``.
+    Both are extended, and an entry the operator already defined under the same name wins.
+    """
+    for name in ("CELERY_BEAT_SCHEDULE", "CELERYBEAT_SCHEDULE"):
+        schedule = dict(getattr(settings, name, None) or {})
+        for entry, spec in BEAT_SCHEDULE.items():
+            schedule.setdefault(entry, dict(spec))
+        setattr(settings, name, schedule)
+
+
 def plugin_settings(settings):
     """Give every ``EMENTOR_*`` setting its default unless the host already chose a value."""
     for name, default in DEFAULTS.items():
         if not hasattr(settings, name):
             setattr(settings, name, default)
+    add_beat_schedule(settings)
