@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_pii_annotation_lint_and_full_coverage(tmp_path):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "devsite.settings.base", "PYTHONPATH": str(ROOT / "devsite"),
            "DEVSITE_VAR_DIR": str(tmp_path)}
-    result = subprocess.run(  # noqa: S603 (fixed arguments)
+    result = subprocess.run(
         [str(Path(sys.executable).parent / "code_annotations"), "django_find_annotations", "--config_file",
          ".pii_annotations.yml", "--lint", "--coverage", "--report_path", str(tmp_path)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
