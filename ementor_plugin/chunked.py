@@ -144,8 +144,8 @@ def touch(run_id: int, attempt: int, stage: str, percent: int) -> None:
 def dispatch(run_id: int, attempt: int, inputs: runs.MatchingInputs) -> bool:
     """Hand the run's scoring to a chord when the program is large enough; False to match in this task.
 
-    Called by the run's task once it owns the run (claimed, committed). Anything that prevents the chord
-    (no staged engine, no result backend, a broker error) leaves the run to the single-task path.
+    Called by the run's task once it owns the run (claimed, committed). What prevents the chord (no staged
+    engine, no result backend, a broker that stays unreachable) leaves the run to the single-task path.
     """
     n_chunks = chunk_count(len(inputs.mentees))
     if n_chunks <= 1:
@@ -157,11 +157,7 @@ def dispatch(run_id: int, attempt: int, inputs: runs.MatchingInputs) -> bool:
     if send is None:
         return False
     runs.progress(run_id, attempt, SCORING, 20)
-    try:
-        task_id = send(run_id, attempt, n_chunks)
-    except Exception:
-        log.exception("eMentor run %s: could not dispatch chunked scoring; matching in one task", run_id)
-        return False
+    task_id = send(run_id, attempt, n_chunks)
     if task_id is None:
         return False
     log.info("eMentor run %s: scoring split into %s chunks (%s)", run_id, n_chunks, task_id)
@@ -225,7 +221,8 @@ def finish(run_id: int, attempt: int, parts: Sequence[Mapping[str, Any]]) -> Mat
         timings["score_chunks"] = max(float(part.get("seconds", 0.0)) for part in parts) if parts else 0.0
         started = time.perf_counter()
         stages = engine_stages()
-        same = stages is not None and all(part.get("fingerprint") == fingerprint(inputs) for part in parts)
+        mine = fingerprint(inputs)
+        same = stages is not None and all(part.get("fingerprint") == mine for part in parts)
         if same:
             problem = stages.prepare(inputs.mentees, inputs.mentors, config)
             result = stages.combine(problem, [decode_partial(part["partial"]) for part in parts])

@@ -89,7 +89,8 @@ def chords_supported() -> bool:
 def dispatch_chunked_scoring(run_id: int, attempt: int, n_chunks: int) -> str | None:
     """Send the chord of a chunked run: ``n_chunks`` scoring parts, then the combining task; its id.
 
-    None when the configured result backend cannot carry chord results (then the run matches in one task).
+    None when the configured result backend cannot carry chord results or the broker stays unreachable (then
+    the run matches in one task).
     The combining task's error callback marks the run failed if a part fails for good.
     """
     if not chords_supported():
@@ -100,7 +101,11 @@ def dispatch_chunked_scoring(run_id: int, attempt: int, n_chunks: int) -> str | 
                    for index in range(n_chunks))
     body = combine_matching_chunks.signature((run_id, attempt), **options)
     body.link_error(fail_chunked_matching_run.si(run_id, attempt).set(**options))
-    return chord(header)(body).id
+    try:
+        return chord(header)(body).id
+    except BrokerError:
+        log.exception("eMentor run %s: could not send the scoring chord; matching in one task", run_id)
+        return None
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=False, **RETRY_OPTIONS)
