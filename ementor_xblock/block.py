@@ -61,23 +61,24 @@ class EmentorXBlock(RecruitmentMixin, GoalsMixin, PairingMixin, StaffMixin, Stud
     def _student_strings(words: Words) -> dict[str, str]:
         """Every string the learner's JavaScript shows, translated here (the JS holds none of its own)."""
         return {
-            "welcome": words("Welcome to the mentoring program."),
-            "saving": words("Saving…"),
-            "saved": words("Saved."),
-            "loading": words("Loading…"),
-            "fix": words("Some answers need your attention."),
-            "network": words("The server could not be reached. Check your connection and try again."),
-            "failed": words("That did not work. Please try again."),
-            "draftSaved": words("Your answers are saved."),
-            "runStarted": words("Matching run started."),
-            "runSlow": words("The run is taking long. Reload this page later to see its result."),
-            "timeZoneDetected": words("We chose your device's time zone; change it if it is wrong."),
+            "welcome": words.gettext("Welcome to the mentoring program."),
+            "saving": words.gettext("Saving…"),
+            "saved": words.gettext("Saved."),
+            "loading": words.gettext("Loading…"),
+            "fix": words.gettext("Some answers need your attention."),
+            "network": words.gettext("The server could not be reached. Check your connection and try again."),
+            "failed": words.gettext("That did not work. Please try again."),
+            "draftSaved": words.gettext("Your answers are saved."),
+            "runStarted": words.gettext("Matching run started."),
+            "runSlow": words.gettext("The run is taking long. Reload this page later to see its result."),
+            "timeZoneDetected": words.gettext("We chose your device's time zone; change it if it is wrong."),
         }
 
     @json_action(needs_user=False, needs_course=False)
     def refresh(self, payload: Payload, caller: Caller) -> dict:
         """The panels as they stand now. Payload: ``panel`` (the tab to keep open). Returns ``{"html"}``."""
         panel = payload.choice("panel", PANEL_ORDER, required=False)
+        payload.check()
         words = Words(self.runtime.service(self, "i18n"))
         return {"html": str(render_content(self, caller, words, requested=panel))}
 

@@ -233,7 +233,8 @@ class StudioMixin:
             out = []
             for code, text in table.items():
                 name, help_text = text if isinstance(text, tuple) else (text, "")
-                out.append({"value": code, "label": words(name), "help": words(help_text) if help_text else "",
+                help_words = words.gettext(help_text) if help_text else ""
+                out.append({"value": code, "label": words.gettext(name), "help": help_words,
                             "checked": code == current})
             return out
 
@@ -259,11 +260,11 @@ class StudioMixin:
     @staticmethod
     def _studio_strings(words: Words) -> dict[str, str]:
         return {
-            "saving": words("Saving…"),
-            "saved": words("Saved. The next matching run uses these settings."),
-            "fix": words("Some settings need your attention."),
-            "network": words("The server could not be reached. Check your connection and try again."),
-            "share": words("{percent}% of the fit"),
+            "saving": words.gettext("Saving…"),
+            "saved": words.gettext("Saved. The next matching run uses these settings."),
+            "fix": words.gettext("Some settings need your attention."),
+            "network": words.gettext("The server could not be reached. Check your connection and try again."),
+            "share": words.gettext("{percent}% of the fit"),
         }
 
     @json_action(needs_course=False)

@@ -41,13 +41,13 @@ def alignment_dict(ctx: ViewContext, alignment: GoalAlignment) -> dict[str, Any]
     words = ctx.words
     score = alignment.score
     if score >= 0.4:
-        level = words("Strongly aligned")
+        level = words.gettext("Strongly aligned")
     elif score >= 0.15:
-        level = words("Partly aligned")
+        level = words.gettext("Partly aligned")
     elif alignment.shared_themes:
-        level = words("A little aligned")
+        level = words.gettext("A little aligned")
     else:
-        level = words("Not aligned yet")
+        level = words.gettext("Not aligned yet")
     return {
         "score": percent(score),
         "width": max(2, round(score * 100)),
@@ -80,7 +80,7 @@ def render(ctx: ViewContext):
     context = {
         "uid": ctx.uid,
         "goals": [goal_dict(ctx, goal) for goal in goals],
-        "statuses": [{"value": code, "label": ctx.words(text)} for code, text in labels.GOAL_STATUSES.items()],
+        "statuses": [{"value": code, "label": ctx.words.gettext(text)} for code, text in labels.GOAL_STATUSES.items()],
         "suggestions": [
             {"key": s.key, "title": s.title, "criteria": s.success_criteria, "reason": s.reason}
             for s in suggestions[:5]

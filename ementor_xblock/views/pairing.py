@@ -39,14 +39,16 @@ def overview_dict(ctx: ViewContext, overview: MatchingOverview, program: Program
         factors.append({"name": name, "description": description, "weight": percent(factor.weight),
                         "width": percent_int(factor.weight)})
     _name, strategy = labels.STRATEGIES.get(str(overview.strategy), ("", ""))
-    rules = [words(strategy)] if strategy else []
+    rules = [words.gettext(strategy)] if strategy else []
     if overview.language_required:
-        rules.append(words("Partners always share at least one language."))
+        rules.append(words.gettext("Partners always share at least one language."))
     if overview.min_score > 0:
-        rules.append(words("Pairs that fit less than {score} are not made.").format(score=percent(overview.min_score)))
+        rules.append(words.gettext("Pairs that fit less than {score} are not made.").format(
+            score=percent(overview.min_score)))
     if overview.requires_approval:
-        rules.append(words("The course team reviews every pairing before you see it."))
-    rules.append(words("Your course grades are used for matching; your partner sees them only if you allow it."))
+        rules.append(words.gettext("The course team reviews every pairing before you see it."))
+    rules.append(words.gettext(
+        "Your course grades are used for matching; your partner sees them only if you allow it."))
     return {"factors": factors, "rules": rules, "description": overview.description}
 
 
@@ -54,26 +56,27 @@ def next_run_text(ctx: ViewContext, program: ProgramData) -> str:
     """When the next matching run is, in words."""
     words = ctx.words
     if program.schedule == Schedule.MANUAL:
-        return words("The course team starts matching runs. You will get a notice here as soon as you are paired.")
+        return words.gettext(
+            "The course team starts matching runs. You will get a notice here as soon as you are paired.")
     when = api.get_next_run_at(ctx.caller.course_key)
     if when is None:
-        return words("The next matching run starts soon.")
-    return words("The next matching run is due on {when}.").format(when=format_datetime(when, ctx.time_zone))
+        return words.gettext("The next matching run starts soon.")
+    return words.gettext("The next matching run is due on {when}.").format(when=format_datetime(when, ctx.time_zone))
 
 
 def _evidence(ctx: ViewContext, factor: FactorData, evidence: EvidenceData | None, view: MatchView) -> str:
     """The facts behind one factor, in plain words, from the viewer's side of the pair."""
     words = ctx.words
     if factor.neutral:
-        return words("Not enough information to compare, so this counted as neutral.")
+        return words.gettext("Not enough information to compare, so this counted as neutral.")
     if evidence is None:
         return factor.note
     mentee_view = view.my_role == Role.MENTEE
     if factor.factor == "skills":
         if not evidence.shared_skills:
-            return words("None of the skills asked for and offered are the same.")
-        text = (words("Your mentor offers skills you asked for: {skills}.") if mentee_view
-                else words("You offer skills your mentee asked for: {skills}."))
+            return words.gettext("None of the skills asked for and offered are the same.")
+        text = (words.gettext("Your mentor offers skills you asked for: {skills}.") if mentee_view
+                else words.gettext("You offer skills your mentee asked for: {skills}."))
         return text.format(skills=", ".join(evidence.shared_skills))
     if factor.factor == "performance":
         parts = []
@@ -81,30 +84,31 @@ def _evidence(ctx: ViewContext, factor: FactorData, evidence: EvidenceData | Non
             if area.mentee_score is not None and area.mentor_score is not None:
                 mine, theirs = ((area.mentee_score, area.mentor_score) if mentee_view
                                 else (area.mentor_score, area.mentee_score))
-                parts.append(words("{area}: you {mine}, your partner {theirs}").format(
+                parts.append(words.gettext("{area}: you {mine}, your partner {theirs}").format(
                     area=area.area, mine=percent(mine), theirs=percent(theirs)))
             else:
                 parts.append(area.area)
         if not parts:
-            return words("No course area where one of you is clearly stronger than the other.")
+            return words.gettext("No course area where one of you is clearly stronger than the other.")
         if mentee_view:
-            return words("Your mentor did well where you want to improve: {areas}.").format(areas="; ".join(parts))
-        return words("You did well where your mentee wants to improve: {areas}.").format(areas="; ".join(parts))
+            return words.gettext("Your mentor did well where you want to improve: {areas}.").format(
+                areas="; ".join(parts))
+        return words.gettext("You did well where your mentee wants to improve: {areas}.").format(areas="; ".join(parts))
     if factor.factor == "language":
         if not evidence.shared_languages:
-            return words("You do not share a language you both listed.")
-        return words("You both speak {languages}.").format(
+            return words.gettext("You do not share a language you both listed.")
+        return words.gettext("You both speak {languages}.").format(
             languages=", ".join(language_names(evidence.shared_languages)))
     if factor.factor == "availability":
         hours = evidence.overlapping_hours
         if not hours:
-            return words("Your free hours do not overlap yet; agree on a time together.")
+            return words.gettext("Your free hours do not overlap yet; agree on a time together.")
         return words.ngettext("You are both free {count} hour a week.", "You are both free {count} hours a week.",
                               hours).format(count=hours)
     if factor.factor == "aspirations":
         if not evidence.shared_terms:
-            return words("What you wrote about your hopes and experience has little in common.")
-        return words("You both wrote about {terms}.").format(terms=", ".join(evidence.shared_terms[:6]))
+            return words.gettext("What you wrote about your hopes and experience has little in common.")
+        return words.gettext("You both wrote about {terms}.").format(terms=", ".join(evidence.shared_terms[:6]))
     return factor.note
 
 
@@ -176,7 +180,7 @@ def render(ctx: ViewContext):
     views = api.list_my_matches(user_id, course_key)
     active = [match_dict(ctx, view) for view in views if view.status == MatchStatus.ACTIVE]
     past = [
-        {"partner": view.partner.username or words("A former participant"),
+        {"partner": view.partner.username or words.gettext("A former participant"),
          "status": words.label(labels.MATCH_STATUSES, view.status),
          "ended": format_date(view.ended_at.date()) if view.ended_at else ""}
         for view in views if view.status != MatchStatus.ACTIVE
@@ -196,6 +200,6 @@ def render(ctx: ViewContext):
         "places_left": max(0, participant.capacity - participant.load) if mentoring else 0,
         "status": str(participant.status),
         "status_label": words.label(labels.PARTICIPANT_STATUSES, participant.status),
-        "reasons": [{"value": code, "label": words(text)} for code, text in labels.DECLINE_REASONS.items()],
+        "reasons": [{"value": code, "label": words.gettext(text)} for code, text in labels.DECLINE_REASONS.items()],
     }
     return render_template("panels/pairing.html", context, words)

@@ -79,11 +79,11 @@ def _invitations(ctx: ViewContext) -> list[str]:
     participant = ctx.participant
     mentoring = participant is not None and ctx.joined and participant.role in (Role.MENTOR, Role.BOTH)
     if viewer.eligible_to_mentor and viewer.grade is not None and not mentoring:
-        out.append(words("Your course grade of {grade} qualifies you to mentor other learners.").format(
+        out.append(words.gettext("Your course grade of {grade} qualifies you to mentor other learners.").format(
             grade=percent(viewer.grade)))
     if not ctx.joined:
         for area in viewer.weak_areas[:2]:
-            out.append(words("A mentor can help with {area}, where you are at {score}.").format(
+            out.append(words.gettext("A mentor can help with {area}, where you are at {score}.").format(
                 area=area.area, score=percent(area.score)))
     return out
 
@@ -94,12 +94,14 @@ def _window(ctx: ViewContext) -> str:
         return ""
     words = ctx.words
     if program.enrollment_opens and not program.is_enrollment_open and program.enrollment_closes is None:
-        return words("Joining opens on {when}.").format(when=format_datetime(program.enrollment_opens, ctx.time_zone))
+        return words.gettext("Joining opens on {when}.").format(
+            when=format_datetime(program.enrollment_opens, ctx.time_zone))
     if program.enrollment_closes and program.is_enrollment_open:
-        return words("Joining is open until {when}.").format(
+        return words.gettext("Joining is open until {when}.").format(
             when=format_datetime(program.enrollment_closes, ctx.time_zone))
     if program.enrollment_opens and not program.is_enrollment_open:
-        return words("Joining opens on {when}.").format(when=format_datetime(program.enrollment_opens, ctx.time_zone))
+        return words.gettext("Joining opens on {when}.").format(
+            when=format_datetime(program.enrollment_opens, ctx.time_zone))
     return ""
 
 
@@ -138,9 +140,9 @@ def wizard_context(ctx: ViewContext) -> dict[str, Any]:
         "step": step,
         "number": index + 1,
         "total": len(onboarding.STEPS),
-        "title": words(onboarding.STEP_TITLES[step]),
+        "title": words.gettext(onboarding.STEP_TITLES[step]),
         "steps": [
-            {"key": key, "title": words(onboarding.STEP_TITLES[key]), "done": i < index, "current": i == index}
+            {"key": key, "title": words.gettext(onboarding.STEP_TITLES[key]), "done": i < index, "current": i == index}
             for i, key in enumerate(onboarding.STEPS)
         ],
         "first": index == 0,
@@ -160,15 +162,17 @@ def wizard_context(ctx: ViewContext) -> dict[str, Any]:
 def _role_step(ctx, values, program, viewer) -> dict[str, Any]:
     words = ctx.words
     threshold = percent(program.mentor_grade_threshold)
-    locked = "" if viewer.eligible_to_mentor else words(
+    locked = "" if viewer.eligible_to_mentor else words.gettext(
         "Mentoring opens at a course grade of {threshold}; yours is {grade}."
     ).format(threshold=threshold, grade=percent(viewer.grade))
     options = [
-        ("mentee", words("Get a mentor"), words("A learner who did well in this course helps you where you want to "
-                                                  "improve."), ""),
-        ("mentor", words("Be a mentor"), words("Help another learner with what you are good at. It also deepens "
-                                                 "your own understanding."), locked),
-        ("both", words("Both"), words("Mentor someone in your strong areas and get help in others."), locked),
+        ("mentee", words.gettext("Get a mentor"),
+         words.gettext("A learner who did well in this course helps you where you want to improve."), ""),
+        ("mentor", words.gettext("Be a mentor"),
+         words.gettext("Help another learner with what you are good at. It also deepens your own understanding."),
+         locked),
+        ("both", words.gettext("Both"),
+         words.gettext("Mentor someone in your strong areas and get help in others."), locked),
     ]
     return {"role_options": [
         {"value": value, "label": label, "description": description, "disabled": bool(reason), "reason": reason,
@@ -196,7 +200,7 @@ def _profile_step(ctx, values, program, viewer) -> dict[str, Any]:
         "skills_wanted_text": values.get("skills_wanted") if isinstance(values.get("skills_wanted"), str) else "",
         "skills_offered_text": values.get("skills_offered") if isinstance(values.get("skills_offered"), str) else "",
         "experience_levels": [
-            {"value": code, "label": words(text), "checked": values.get("experience_level") == code}
+            {"value": code, "label": words.gettext(text), "checked": values.get("experience_level") == code}
             for code, text in labels.EXPERIENCE_LEVELS.items()
         ],
         "languages": [
@@ -214,11 +218,11 @@ def _availability_step(ctx, values, program, viewer) -> dict[str, Any]:
     return {
         "time_zones": time_zone_names(),
         "time_zone": values.get("time_zone") or "",
-        "periods": [{"code": code, "label": words(label)} for code, (label, _first, _last) in PERIODS.items()],
+        "periods": [{"code": code, "label": words.gettext(label)} for code, (label, _first, _last) in PERIODS.items()],
         "days": [
             {"name": words.weekday(day),
              "cells": [{"value": cell_id(day, code), "checked": cell_id(day, code) in ticked,
-                        "label": f"{words.weekday(day)}, {words(label)}"}
+                        "label": f"{words.weekday(day)}, {words.gettext(label)}"}
                        for code, (label, _first, _last) in PERIODS.items()]}
             for day in range(7)
         ],

@@ -31,7 +31,7 @@ def run_dict(ctx: ViewContext, run: RunData) -> dict[str, Any]:
         "percent": run.percent,
         "open": run.is_open,
         "when": format_datetime(run.created, "UTC"),
-        "trigger": words("Scheduled") if str(run.trigger) == "schedule" else words("Course team"),
+        "trigger": words.gettext("Scheduled") if str(run.trigger) == "schedule" else words.gettext("Course team"),
         "matched": figures.get("n_matched", "—"),
         "new": figures.get("n_new", "—"),
         "mentees": figures.get("n_mentees", "—"),
@@ -49,12 +49,13 @@ def run_progress_text(ctx: ViewContext, run: RunData) -> str:
     words = ctx.words
     if run.status == RunStatus.SUCCEEDED:
         figures = run.figures or {}
-        return words("Matching finished: {new} new pairings, {coverage} of mentees paired.").format(
+        return words.gettext("Matching finished: {new} new pairings, {coverage} of mentees paired.").format(
             new=figures.get("n_new", 0), coverage=percent(figures.get("coverage")))
     if run.status in (RunStatus.FAILED, RunStatus.STALE):
-        return words("Matching did not finish: {error}").format(error=run.error or words.label(labels.RUN_STATUSES,
-                                                                                              run.status))
-    return words("{stage}: {percent}%").format(stage=words.label(labels.RUN_STAGES, run.stage), percent=run.percent)
+        error = run.error or words.label(labels.RUN_STATUSES, run.status)
+        return words.gettext("Matching did not finish: {error}").format(error=error)
+    stage = words.label(labels.RUN_STAGES, run.stage)
+    return words.gettext("{stage}: {percent}%").format(stage=stage, percent=run.percent)
 
 
 def _waiting(ctx: ViewContext, last: RunData | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -76,7 +77,8 @@ def _waiting(ctx: ViewContext, last: RunData | None) -> tuple[list[dict[str, Any
         rows.append({
             "username": person.username,
             "grade": percent(person.grade),
-            "reason": words.label(labels.UNMATCHED_REASONS, code) if code else words("See the last run's reasons"),
+            "reason": (words.label(labels.UNMATCHED_REASONS, code) if code
+                       else words.gettext("See the last run's reasons")),
         })
     counts = [
         {"label": words.label(labels.UNMATCHED_REASONS, code), "count": count}
@@ -100,12 +102,12 @@ def render(ctx: ViewContext):
     proposed = api.list_matches(user_id, course_key, status="proposed")
     context.update({
         "figures": [
-            {"label": words("Participants"), "value": figures.participants},
-            {"label": words("Mentors"), "value": figures.mentors},
-            {"label": words("Mentees"), "value": figures.mentees},
-            {"label": words("Active pairings"), "value": figures.active_matches},
-            {"label": words("Mentees waiting"), "value": figures.waiting_mentees},
-            {"label": words("Open mentor places"), "value": figures.open_mentor_places},
+            {"label": words.gettext("Participants"), "value": figures.participants},
+            {"label": words.gettext("Mentors"), "value": figures.mentors},
+            {"label": words.gettext("Mentees"), "value": figures.mentees},
+            {"label": words.gettext("Active pairings"), "value": figures.active_matches},
+            {"label": words.gettext("Mentees waiting"), "value": figures.waiting_mentees},
+            {"label": words.gettext("Open mentor places"), "value": figures.open_mentor_places},
         ],
         "current": run_dict(ctx, current) if current is not None and current.is_open else None,
         "current_text": run_progress_text(ctx, current) if current is not None and current.is_open else "",

@@ -203,6 +203,12 @@ def unit():
     return Unit()
 
 
+@pytest.fixture
+def make_unit():
+    """Build other units: another course, another language, another usage id."""
+    return Unit
+
+
 @pytest.fixture(autouse=True)
 def _english():
     with translation.override("en"):
