@@ -21,6 +21,7 @@ from matching.data import (
     Qualification,
     Unmatched,
 )
+from matching.engine import match
 from matching.errors import InvalidInputError, MatchingError
 
 __all__ = [
@@ -41,4 +42,5 @@ __all__ = [
     "Mentor",
     "Qualification",
     "Unmatched",
+    "match",
 ]

@@ -1,0 +1,392 @@
+"""Candidate pruning: one fused GEMM per chunk of mentees gives each mentee's top-K and each mentor's top-R.
+
+Scoring every pair of a 100k x 10k program is 10^9 scores (4 GB in float32); solving on all of them is out of
+reach. So scores are computed a chunk of mentees at a time (``chunk x m`` float32, a few tens of MB) and only
+the useful pairs survive the chunk:
+
+* each mentee's ``top_k`` best allowed mentors. The K-th largest of ~2.5K column-block maxima is a lower bound
+  of the row's K-th largest score (each of those K blocks holds a score at least that high), so one cheap
+  reduction and one comparison leave ~K candidates per row, sorted exactly afterwards;
+* each mentor's ``reverse_top_r`` best allowed mentees over all chunks, kept as a running threshold per mentor:
+  after the first chunk only scores above the mentor's current R-th best are recorded, and the records are
+  merged now and then. Without these edges, mentors nobody ranks in their top-K would get no candidates and
+  a tight program (capacity = demand) would leave mentees unmatched (measured in the anchors, section 2c);
+* forbidden pairs are filtered in the same pass: excluded pairs are set to -inf in the chunk, pairs without a
+  shared language (when required) score below zero by construction (see ``matching.features``), and the
+  minimum score is the floor of both thresholds (equivalent to filtering after top-K, as the filter is
+  monotone in the score).
+
+Scores are rounded to a grid of ``GRID = 1e-6`` before any decision, and ties are broken by index (mentor
+index within a mentee's row, mentee index within a mentor's column). float32 GEMMs differ in the last bits
+between BLAS builds; rounding makes those differences vanish except at the rare grid boundary, so the
+candidates and the assignment are the same across machines and numpy versions.
+
+Small programs (``n * m <= FULL_GRAPH_PAIRS``, or ``top_k >= m``) keep every allowed pair: the solver is then
+exact on the whole problem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from matching.features import FusedFeatures
+from matching.graph import CandidateGraph
+
+__all__ = ["FULL_GRAPH_PAIRS", "GRID", "Scorer", "build_graph", "make_extender", "round_scores"]
+
+#: Scores are decided on this grid (see the module docstring).
+GRID = 1e-6
+#: Programs with at most this many pairs keep every allowed pair (an ~80 MB float32 pass in chunks).
+FULL_GRAPH_PAIRS = 20_000_000
+# Scores within this much below a threshold are kept as candidates, so the rounded order decides.
+_SLACK = np.float32(2e-6)
+# A later chunk's score beats a mentor's held R-th score only if it rounds higher: above it by half the grid.
+_BEAT = np.float32(0.45 * GRID)
+
+
+def round_scores(values: np.ndarray) -> np.ndarray:
+    """Round scores to the decision grid, as float64 (``-inf`` stays ``-inf``)."""
+    return np.round(np.asarray(values, dtype=np.float64) * (1.0 / GRID)) * GRID
+
+
+def chunk_rows(n_mentors: int) -> int:
+    """Mentees per chunk: about 5M scores (20 MB of float32), a size that keeps the GEMM cache-friendly."""
+    return int(max(64, min(2048, (5_000_000 // max(n_mentors, 1)) // 64 * 64)))
+
+
+@dataclass(frozen=True, eq=False)
+class Scorer:
+    """Scores of a program's (free) mentees against its (available) mentors, with the hard constraints applied.
+
+    Attributes:
+        fused: the score's features.
+        alt: optional second features over the same columns (the mentor side's weights, stable strategy).
+        min_score: pairs whose rounded score is below it are forbidden.
+        excluded_rows / excluded_cols: forbidden pairs (mentee row, mentor column), sorted by row.
+        bonus_rows / bonus_cols / bonus: a tie-break bonus added to some allowed pairs' solver score (mentee
+            preferences), sorted by row.
+    """
+
+    fused: FusedFeatures
+    alt: FusedFeatures | None
+    min_score: float
+    excluded_rows: np.ndarray
+    excluded_cols: np.ndarray
+    bonus_rows: np.ndarray
+    bonus_cols: np.ndarray
+    bonus: np.ndarray
+
+    @property
+    def n_mentees(self) -> int:
+        """Rows."""
+        return self.fused.n_mentees
+
+    @property
+    def n_mentors(self) -> int:
+        """Columns."""
+        return self.fused.n_mentors
+
+    @property
+    def floor(self) -> np.float32:
+        """Raw float32 scores below this can never round to an allowed score."""
+        return np.float32(self.min_score - 2 * GRID)
+
+    def _slice(self, rows: np.ndarray, cols: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+        a, b = np.searchsorted(rows, [lo, hi])
+        return rows[a:b] - lo, cols[a:b]
+
+    def raw(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """Return the float32 scores (and mentor-side scores) of rows ``lo..hi-1``, excluded pairs at -inf."""
+        s = self.fused.scores(lo, hi)
+        r, c = self._slice(self.excluded_rows, self.excluded_cols, lo, hi)
+        s[r, c] = -np.inf
+        alt = self.alt.scores(lo, hi) if self.alt is not None else None
+        return s, alt
+
+    def bonus_block(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return (local rows, cols, bonus) of the bonus pairs in rows ``lo..hi-1``."""
+        a, b = np.searchsorted(self.bonus_rows, [lo, hi])
+        return self.bonus_rows[a:b] - lo, self.bonus_cols[a:b], self.bonus[a:b]
+
+    def _finish(self, s: np.ndarray, brow: np.ndarray, bcol: np.ndarray, bval: np.ndarray) -> np.ndarray:
+        out = round_scores(s)
+        out[out < self.min_score] = -np.inf
+        if brow.size:
+            out[brow, bcol] += bval  # -inf + bonus stays -inf
+        return out
+
+    def score_block(self, lo: int, hi: int) -> np.ndarray:
+        """Return the solver's float64 (hi - lo, m) scores of mentees lo..hi-1, ``-inf`` for forbidden pairs.
+
+        These are exactly the values the candidate graph holds for the same pairs (rounded, bonus included),
+        as LP-dual certification requires.
+        """
+        s, _ = self.raw(lo, hi)
+        return self._finish(s, *self.bonus_block(lo, hi))
+
+    def score_rows(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Return the solver's scores (and rounded mentor-side scores) of arbitrary rows against every mentor."""
+        rows = np.asarray(rows, dtype=np.int64)
+        s = self.fused.rows_scores(rows)
+        pos = {int(r): k for k, r in enumerate(rows)}
+        ex = np.isin(self.excluded_rows, rows)
+        if ex.any():
+            s[[pos[int(r)] for r in self.excluded_rows[ex]], self.excluded_cols[ex]] = -np.inf
+        bo = np.isin(self.bonus_rows, rows)
+        brow = np.array([pos[int(r)] for r in self.bonus_rows[bo]], dtype=np.int64)
+        out = self._finish(s, brow, self.bonus_cols[bo], self.bonus[bo])
+        alt = round_scores(self.alt.rows_scores(rows)) if self.alt is not None else None
+        return out, alt
+
+
+def _row_thresholds(s: np.ndarray, k: int) -> np.ndarray:
+    """A lower bound of each row's k-th largest value (exact when the row is short)."""
+    b, m = s.shape
+    n_blocks = int(2.5 * k)
+    size = m // n_blocks if n_blocks else 0
+    if size < 8:
+        return np.partition(s, m - k, axis=1)[:, m - k]
+    full = n_blocks * size
+    maxima = s[:, :full].reshape(b, n_blocks, size).max(axis=2)
+    if full < m:
+        maxima = np.concatenate([maxima, s[:, full:].max(axis=1, keepdims=True)], axis=1)
+    return np.partition(maxima, maxima.shape[1] - k, axis=1)[:, maxima.shape[1] - k]
+
+
+def _top_per_group(group: np.ndarray, value: np.ndarray, other: np.ndarray, k: int) -> np.ndarray:
+    """Indices of each group's best ``k`` entries by (value desc, other asc), ordered by (group, rank)."""
+    order = np.lexsort((other, -value, group))
+    g = group[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]]) if g.size else np.zeros(0, dtype=np.int64)
+    first = np.repeat(starts, np.diff(np.r_[starts, g.size]))
+    return order[(np.arange(g.size) - first) < k]
+
+
+class _ReverseTop:
+    """Each mentor's best ``r`` (row, score) over the chunks seen so far, with a running admission threshold."""
+
+    def __init__(self, m: int, r: int, floor: np.float32, min_score: float) -> None:
+        self.m, self.r, self.floor, self.min_score = m, r, floor, min_score
+        self.threshold = np.full(m, floor, dtype=np.float32)
+        self.rows = np.zeros(0, dtype=np.int64)
+        self.cols = np.zeros(0, dtype=np.int64)
+        self.vals = np.zeros(0)
+        self.alts = np.zeros(0)
+        self.pending: list[tuple[np.ndarray, ...]] = []
+        self.n_pending = 0
+
+    def add(self, lo: int, s: np.ndarray, alt: np.ndarray | None) -> None:
+        """Record the chunk's scores that may be among their mentor's best r."""
+        if self.r == 0:
+            return
+        first = lo == 0
+        if first:
+            # First chunk: the exact top r of every column (a stable sort breaks ties by row).
+            rs = round_scores(s)
+            take = min(self.r, s.shape[0])
+            top = np.argsort(-rs, axis=0, kind="stable")[:take]
+            cols = np.broadcast_to(np.arange(self.m), top.shape)
+            vals = rs[top, cols]
+            ok = vals >= self.min_score
+            rr, cc = top[ok], cols[ok]
+        else:
+            rr, cc = np.nonzero(s > self.threshold[None, :])
+        if rr.size == 0:
+            return
+        vals = round_scores(s[rr, cc])
+        alts = round_scores(alt[rr, cc]) if alt is not None else vals
+        self.pending.append((rr + lo, cc, vals, alts))
+        self.n_pending += rr.size
+        if first or self.n_pending > 2 * self.m * self.r + 100_000:
+            self.merge()
+
+    def merge(self) -> None:
+        """Keep each mentor's best r of held and pending records; raise the thresholds accordingly."""
+        if not self.pending:
+            return
+        rows = np.concatenate([self.rows, *[p[0] for p in self.pending]])
+        cols = np.concatenate([self.cols, *[p[1] for p in self.pending]])
+        vals = np.concatenate([self.vals, *[p[2] for p in self.pending]])
+        alts = np.concatenate([self.alts, *[p[3] for p in self.pending]])
+        self.pending, self.n_pending = [], 0
+        keep = _top_per_group(cols, vals, rows, self.r)
+        self.rows, self.cols, self.vals, self.alts = rows[keep], cols[keep], vals[keep], alts[keep]
+        full = np.bincount(self.cols, minlength=self.m) >= self.r
+        # The last kept entry of a full column is its r-th best; a later row must round strictly higher.
+        last = np.flatnonzero(np.r_[self.cols[1:] != self.cols[:-1], True]) if self.cols.size else np.zeros(0, int)
+        rth = np.full(self.m, -np.inf)
+        rth[self.cols[last]] = self.vals[last]
+        raised = np.where(full, (rth + float(_BEAT)).astype(np.float32), self.floor)
+        self.threshold = np.maximum(self.threshold, raised.astype(np.float32))
+
+
+def build_graph(
+    scorer: Scorer,
+    top_k: int,
+    reverse_r: int,
+    *,
+    full: bool | None = None,
+    chunk: int | None = None,
+) -> tuple[CandidateGraph, np.ndarray]:
+    """Score every pair chunk by chunk and keep the candidate edges.
+
+    Args:
+        scorer: the program's scores and constraints.
+        top_k: candidates per mentee.
+        reverse_r: best mentees kept per mentor (0: none).
+        full: keep every allowed pair (default: when ``n * m <= FULL_GRAPH_PAIRS`` or ``top_k >= m``).
+        chunk: mentees per chunk (default: :func:`chunk_rows`).
+
+    Returns:
+        The candidate graph (rows sorted by descending solver score, ties by mentor index; scores rounded to
+        :data:`GRID`, preference bonus included) and the mentor-side score of each edge (rounded; the same as
+        the graph's scores without bonus when the scorer has no ``alt``).
+    """
+    n, m = scorer.n_mentees, scorer.n_mentors
+    if n == 0 or m == 0:
+        empty = CandidateGraph(n, m, np.zeros(n + 1, dtype=np.int64), np.zeros(0, np.int32), np.zeros(0))
+        return empty, np.zeros(0)
+    if full is None:
+        full = n * m <= FULL_GRAPH_PAIRS or top_k >= m
+    chunk = chunk or chunk_rows(m)
+    floor = scorer.floor
+    reverse = _ReverseTop(m, 0 if full else min(reverse_r, n), floor, scorer.min_score)
+    parts: list[tuple[np.ndarray, ...]] = []
+    extras: list[tuple[np.ndarray, ...]] = []
+    last_val = np.full(n, np.inf)
+    last_col = np.full(n, -1, dtype=np.int64)
+    kept_count = np.zeros(n, dtype=np.int64)
+    for lo in range(0, n, chunk):
+        hi = min(n, lo + chunk)
+        s, alt = scorer.raw(lo, hi)
+        if full:
+            rr, cc = np.nonzero(s >= floor)
+            vals = round_scores(s[rr, cc])
+            keep = _top_per_group(rr, vals, cc, m)
+        else:
+            th = np.maximum(_row_thresholds(s, min(top_k, m)) - _SLACK, floor)
+            rr, cc = np.nonzero(s >= th[:, None])
+            if rr.size > 8 * top_k * (hi - lo):  # massive ties: sort those rows' values outright
+                rs = round_scores(s)
+                top = np.argsort(-rs, axis=1, kind="stable")[:, :top_k]
+                rr = np.repeat(np.arange(hi - lo), top.shape[1])
+                cc = top.ravel()
+            vals = round_scores(s[rr, cc])
+            keep = _top_per_group(rr, vals, cc, top_k)
+        rr, cc, vals = rr[keep], cc[keep], vals[keep]
+        ok = vals >= scorer.min_score
+        rr, cc, vals = rr[ok], cc[ok], vals[ok]
+        alts = round_scores(alt[rr, cc]) if alt is not None else vals
+        parts.append((rr + lo, cc, vals, alts))
+        if rr.size:
+            ends = np.flatnonzero(np.r_[rr[1:] != rr[:-1], True])
+            last_val[rr[ends] + lo] = vals[ends]
+            last_col[rr[ends] + lo] = cc[ends]
+            kept_count[lo:hi] = np.bincount(rr, minlength=hi - lo)
+        reverse.add(lo, s, alt)
+        # Preference pairs outside the top-K still become candidates.
+        br, bc, _ = scorer.bonus_block(lo, hi)
+        if br.size:
+            bv = round_scores(s[br, bc])
+            ok = bv >= scorer.min_score
+            ba = round_scores(alt[br, bc]) if alt is not None else bv
+            extras.append((br[ok] + lo, bc[ok], bv[ok], ba[ok]))
+    reverse.merge()
+    extras.append((reverse.rows, reverse.cols, reverse.vals, reverse.alts))
+    rows = np.concatenate([p[0] for p in parts]).astype(np.int64)
+    cols = np.concatenate([p[1] for p in parts]).astype(np.int64)
+    vals = np.concatenate([p[2] for p in parts])
+    alts = np.concatenate([p[3] for p in parts])
+    er = np.concatenate([e[0] for e in extras]).astype(np.int64)
+    ec = np.concatenate([e[1] for e in extras]).astype(np.int64)
+    ev = np.concatenate([e[2] for e in extras])
+    ea = np.concatenate([e[3] for e in extras])
+    if er.size:
+        # An extra edge is new unless the row kept all its allowed pairs or it ranks within the row's top-K.
+        in_top = (kept_count[er] < top_k) | (ev > last_val[er]) | ((ev == last_val[er]) & (ec <= last_col[er]))
+        if full:
+            in_top[:] = True
+        er, ec, ev, ea = er[~in_top], ec[~in_top], ev[~in_top], ea[~in_top]
+        uniq = _top_per_group(er * m + ec, ev, ec, 1)  # a pair recorded twice (reverse and preference)
+        er, ec, ev, ea = er[uniq], ec[uniq], ev[uniq], ea[uniq]
+        order = np.lexsort((ec, -ev, er))
+        er, ec, ev, ea = er[order], ec[order], ev[order], ea[order]
+        rows = np.concatenate([rows, er])
+        cols = np.concatenate([cols, ec])
+        vals = np.concatenate([vals, ev])
+        alts = np.concatenate([alts, ea])
+        # Extras rank after their row's top-K, so a stable sort by row alone gives the final order.
+        order = np.argsort(rows, kind="stable")
+        rows, cols, vals, alts = rows[order], cols[order], vals[order], alts[order]
+    if scorer.bonus.size:
+        rows, cols, vals, alts = _apply_bonus(scorer, rows, cols, vals, alts)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    graph = CandidateGraph(n, m, indptr, cols.astype(np.int32), np.clip(vals, 0.0, None))
+    return graph, alts
+
+
+def _apply_bonus(scorer: Scorer, rows, cols, vals, alts):
+    """Add the preference bonus to its edges and re-sort the rows it touches."""
+    m = scorer.n_mentors
+    key = rows * m + cols
+    bkey = scorer.bonus_rows * m + scorer.bonus_cols
+    order = np.argsort(bkey)
+    pos = np.searchsorted(bkey[order], key)
+    pos = np.minimum(pos, max(bkey.size - 1, 0))
+    hit = bkey[order][pos] == key
+    vals = vals.copy()
+    vals[hit] += scorer.bonus[order][pos[hit]]
+    touched = np.zeros(scorer.n_mentees, dtype=bool)
+    touched[rows[hit]] = True
+    sel = np.flatnonzero(touched[rows])
+    if sel.size:
+        sub = sel[np.lexsort((cols[sel], -vals[sel], rows[sel]))]
+        rows[sel], cols[sel], vals[sel], alts[sel] = rows[sub], cols[sub], vals[sub], alts[sub]
+    return rows, cols, vals, alts
+
+
+def _cat(parts: list[np.ndarray], dtype) -> np.ndarray:
+    return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
+
+
+def make_extender(
+    scorer: Scorer, graph: CandidateGraph, per_call: int
+) -> Callable[[np.ndarray], tuple[CandidateGraph, np.ndarray]]:
+    """Return the stable solver's ``extend`` callback: the next ``per_call`` candidates of given mentees.
+
+    "Next" means the best allowed mentors (by the solver's score, ties by index) not given to that mentee
+    before, in the initial graph or an earlier call. The callback keeps what it has handed out in a closure.
+    """
+    given: dict[int, np.ndarray] = {}
+    m = scorer.n_mentors
+
+    def extend(mentees: np.ndarray) -> tuple[CandidateGraph, np.ndarray]:
+        mentees = np.asarray(mentees, dtype=np.int64)
+        out_cols, out_vals, out_alts, counts = [], [], [], []
+        step = max(1, chunk_rows(m) // 2)
+        for lo in range(0, mentees.size, step):
+            rows = mentees[lo : lo + step]
+            s, alt = scorer.score_rows(rows)
+            for k, i in enumerate(rows.tolist()):
+                before = given.get(i)
+                if before is None:
+                    before = graph.mentor[graph.indptr[i] : graph.indptr[i + 1]].astype(np.int64)
+                row = s[k]
+                row[before] = -np.inf
+                top = np.argsort(-row, kind="stable")[:per_call]
+                top = top[np.isfinite(row[top])]
+                given[i] = np.concatenate([before, top])
+                out_cols.append(top)
+                out_vals.append(row[top])
+                out_alts.append(alt[k, top] if alt is not None else row[top])
+                counts.append(top.size)
+        indptr = np.zeros(mentees.size + 1, dtype=np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        sub = CandidateGraph(mentees.size, m, indptr, _cat(out_cols, np.int32), _cat(out_vals, np.float64))
+        return sub, _cat(out_alts, np.float64)
+
+    return extend

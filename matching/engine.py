@@ -1,0 +1,394 @@
+"""``match()``: validate, pin, score, prune, solve, certify, explain, and say why anyone is left out.
+
+The pipeline (each stage timed in ``MatchStats.seconds``):
+
+1. features: validate the people and the configuration, keep pinned pairs aside, derive every factor's features
+   (``matching.features``) and fuse them with the weights into one float32 vector per person.
+2. candidates: one chunked GEMM pass keeps each mentee's top-K and each mentor's top-R allowed pairs
+   (``matching.candidates``), or every allowed pair when the program is small.
+3. assignment: ``"optimal"`` solves the capacitated maximum-score (or maximum-coverage) matching on the candidate
+   graph (``matching.assignment.solve_optimal``); ``"stable"`` runs mentee-proposing deferred acceptance
+   (``matching.assignment.solve_stable``) with candidate lists lengthened on demand.
+4. certify: for ``"optimal"`` on a pruned graph, LP-dual prices prove how far the result is from the optimum
+   over all pairs and bring in any missing pair that could improve it (``matching.certify.refine``).
+5. explain: per-factor contributions and evidence for every match, and a reason for every unmatched mentee.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Iterable, Mapping
+from contextlib import contextmanager
+
+import numpy as np
+
+from matching import assignment
+from matching.candidates import (
+    FULL_GRAPH_PAIRS,
+    Scorer,
+    build_graph,
+    chunk_rows,
+    make_extender,
+    round_scores,
+)
+from matching.data import (
+    Match,
+    MatchConfig,
+    MatchResult,
+    MatchStats,
+    Mentee,
+    Mentor,
+    Unmatched,
+)
+from matching.errors import InvalidInputError
+from matching.explain import explain
+from matching.features import FORBIDDEN_BELOW, Profiles, build_profiles, fuse
+from matching.graph import CandidateGraph
+
+__all__ = ["PREFERENCE_BONUS", "match"]
+
+#: Bonus added to the solver's score (never to the reported score) of a mentee's first-ranked mentor under the
+#: optimal strategy; the k-th of p ranked mentors gets ``PREFERENCE_BONUS * (p - k + 1) / p``. It is small, so it
+#: acts as a tie-break between near-equal options: the total score given up for preferences is at most
+#: ``PREFERENCE_BONUS`` per mentee.
+PREFERENCE_BONUS = 1e-3
+#: Dense width of the fused GEMM for large programs (the anchors' 576-wide product ran at the machine's sgemm
+#: rate); small programs can afford more exact text columns.
+DENSE_WIDTH_LARGE = 512
+DENSE_WIDTH_SMALL = 1024
+#: Pair entries the sparse aspiration columns may add per scoring pass, beyond 20 per mentee.
+RESIDUAL_BUDGET = 2_000_000
+
+_STAGES = ("features", "candidates", "assignment", "certify", "explain")
+
+
+@contextmanager
+def _timed(seconds: dict[str, float], stage: str):
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        seconds[stage] += time.perf_counter() - start
+
+
+@contextmanager
+def _no_gc():
+    """Pause the cyclic garbage collector while building many small objects that hold no cycles.
+
+    Explaining 100k matches creates about a million immutable objects; each allocation burst would otherwise
+    trigger full collections that walk every object alive, doubling the time. The previous state is restored.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _people(values: Iterable, kind: type, name: str) -> tuple:
+    people = tuple(values)
+    seen: set[str] = set()
+    for person in people:
+        if not isinstance(person, kind):
+            raise InvalidInputError(None, name, f"expected {kind.__name__} objects, got {type(person).__name__}")
+        if person.id in seen:
+            raise InvalidInputError(person.id, "id", f"duplicate {kind.__name__.lower()} id")
+        seen.add(person.id)
+    return people
+
+
+def _pins(
+    config: MatchConfig, mentee_of: Mapping[str, int], mentor_of: Mapping[str, int], mentors: tuple[Mentor, ...]
+) -> tuple[list[tuple[int, int]], np.ndarray]:
+    """Validate pinned pairs; return them as indices and each mentor's capacity left for the engine."""
+    pins: list[tuple[int, int]] = []
+    pinned_mentees: set[int] = set()
+    for mentee_id, mentor_id in config.pinned:
+        if mentee_id not in mentee_of:
+            raise InvalidInputError(mentee_id, "pinned", "is not a mentee of this program")
+        if mentor_id not in mentor_of:
+            raise InvalidInputError(mentor_id, "pinned", "is not a mentor of this program")
+        if mentee_id == mentor_id:
+            raise InvalidInputError(mentee_id, "pinned", "cannot be pinned to themself")
+        if (mentee_id, mentor_id) in config.excluded:
+            raise InvalidInputError(mentee_id, "pinned", f"the pair with {mentor_id!r} is both pinned and excluded")
+        i = mentee_of[mentee_id]
+        if i in pinned_mentees:
+            raise InvalidInputError(mentee_id, "pinned", "is pinned to more than one mentor")
+        pinned_mentees.add(i)
+        pins.append((i, mentor_of[mentor_id]))
+    remaining = np.array([m.capacity for m in mentors], dtype=np.int64).reshape(len(mentors))
+    if pins:
+        np.subtract.at(remaining, [j for _, j in pins], 1)
+    for j in np.flatnonzero(remaining < 0).tolist():
+        raise InvalidInputError(
+            mentors[j].id, "capacity", f"{mentors[j].capacity - int(remaining[j])} pinned mentees exceed it"
+        )
+    return pins, remaining
+
+
+def _pairs_to_rows(
+    pairs: Iterable[tuple[str, str]], row_of: Mapping[str, int], col_of: Mapping[str, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Map (mentee id, mentor id) pairs to sorted (row, column) arrays, ignoring pairs outside the problem."""
+    rows, cols = [], []
+    for mentee_id, mentor_id in pairs:
+        i, j = row_of.get(mentee_id), col_of.get(mentor_id)
+        if i is not None and j is not None:
+            rows.append(i)
+            cols.append(j)
+    rows_a = np.array(rows, dtype=np.int64)
+    cols_a = np.array(cols, dtype=np.int64)
+    order = np.lexsort((cols_a, rows_a))
+    return rows_a[order], cols_a[order]
+
+
+def _forbidden(
+    config: MatchConfig, mentees: tuple[Mentee, ...], free: np.ndarray, mentor_col: Mapping[str, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Excluded pairs plus self pairs (a person on both sides), as sorted (free row, column) arrays."""
+    row_of = {mentees[i].id: r for r, i in enumerate(free.tolist())}
+    pairs = set(config.excluded)
+    pairs.update((pid, pid) for pid in row_of if pid in mentor_col)
+    rows, cols = _pairs_to_rows(sorted(pairs), row_of, mentor_col)
+    keep = np.r_[True, (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])] if rows.size else np.zeros(0, bool)
+    return rows[keep], cols[keep]
+
+
+def _preferences(
+    mentees: tuple[Mentee, ...], free: np.ndarray, mentor_col: Mapping[str, int], bonus: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each free mentee's ranked mentors (known, available, first mention) as (row, column, bonus), by row."""
+    rows, cols, vals = [], [], []
+    for r, i in enumerate(free.tolist()):
+        prefs = [mentor_col[p] for p in dict.fromkeys(mentees[i].preferences) if p in mentor_col]
+        for k, j in enumerate(prefs):
+            rows.append(r)
+            cols.append(j)
+            vals.append(round_scores(bonus * (len(prefs) - k) / len(prefs)) if bonus else 0.0)
+    order = np.lexsort((np.array(cols, dtype=np.int64), np.array(rows, dtype=np.int64)))
+    return (
+        np.array(rows, dtype=np.int64)[order],
+        np.array(cols, dtype=np.int64)[order],
+        np.array(vals, dtype=np.float64)[order],
+    )
+
+
+def _preference_order(
+    graph: CandidateGraph, mentor_scores: np.ndarray, rows: np.ndarray, cols: np.ndarray
+) -> tuple[CandidateGraph, np.ndarray]:
+    """Reorder each row so the mentee's ranked mentors come first, in its order, then the rest by score.
+
+    The stable solver proposes in row order, so this makes a mentee's own ranking its preference order where
+    it gave one, and the score elsewhere.
+    """
+    if rows.size == 0 or graph.n_edges == 0:
+        return graph, mentor_scores
+    m = graph.n_mentors
+    edge_rows = graph.mentee_of_edge().astype(np.int64)
+    pref_key = rows * m + cols
+    rank_in_prefs = np.arange(rows.size) - np.searchsorted(rows, rows)
+    order = np.argsort(pref_key)
+    edge_key = edge_rows * m + graph.mentor
+    pos = np.minimum(np.searchsorted(pref_key[order], edge_key), rows.size - 1)
+    hit = pref_key[order][pos] == edge_key
+    key = np.where(hit, rank_in_prefs[order][pos], m + np.arange(graph.n_edges) - graph.indptr[edge_rows])
+    new = np.lexsort((key, edge_rows))
+    reordered = CandidateGraph(graph.n_mentees, m, graph.indptr, graph.mentor[new], graph.score[new])
+    return reordered, mentor_scores[new]
+
+
+def _reasons(
+    config: MatchConfig,
+    profiles: Profiles,
+    mentees: tuple[Mentee, ...],
+    *,
+    mentors: tuple[Mentor, ...],
+    rows: np.ndarray,
+    room: np.ndarray,
+) -> list[Unmatched]:
+    """Say why each of the given mentees (indices into ``mentees``) has no mentor, from the data.
+
+    The first reason that applies, in :data:`~matching.data.UNMATCHED_REASONS` order: no mentors at all; every
+    mentor excluded; no shared language with any remaining mentor (when required); every remaining pair below
+    the minimum score; every compatible mentor full; otherwise the solver chose other pairs.
+    """
+    m = len(mentors)
+    if rows.size == 0:
+        return []
+    if m == 0:
+        return [Unmatched(mentees[i].id, "no_mentors", "The program has no mentors.") for i in rows.tolist()]
+    all_cols = np.arange(m)
+    fused = fuse(
+        profiles,
+        [config.mentee_weights],
+        rows,
+        all_cols,
+        language_penalty=config.language_required,
+        dense_width=DENSE_WIDTH_LARGE,
+        residual_budget=RESIDUAL_BUDGET,
+    )[0]
+    ex_rows, ex_cols = _forbidden(config, mentees, rows, {p.id: j for j, p in enumerate(mentors)})
+    out = []
+    step = chunk_rows(m)
+    for lo in range(0, rows.size, step):
+        hi = min(rows.size, lo + step)
+        raw = fused.scores(lo, hi)
+        excluded = np.zeros(raw.shape, dtype=bool)
+        a, b = np.searchsorted(ex_rows, [lo, hi])
+        excluded[ex_rows[a:b] - lo, ex_cols[a:b]] = True
+        no_language = raw < FORBIDDEN_BELOW
+        rounded = round_scores(raw)
+        for k in range(hi - lo):
+            mentee_id = mentees[rows[lo + k]].id
+            open_ = ~excluded[k]
+            if not open_.any():
+                out.append(Unmatched(mentee_id, "all_excluded", f"All {m} mentors are excluded for this mentee."))
+                continue
+            speaks = open_ & ~no_language[k]
+            if not speaks.any():
+                detail = f"None of the {int(open_.sum())} mentors who are not excluded shares a language."
+                out.append(Unmatched(mentee_id, "no_shared_language", detail))
+                continue
+            best = float(rounded[k][speaks].max())
+            fits = speaks & (rounded[k] >= config.min_score)
+            if not fits.any():
+                detail = f"The best possible score, {best:.3f}, is below the minimum score {config.min_score:.3f}."
+                out.append(Unmatched(mentee_id, "below_min_score", detail))
+                continue
+            with_room = fits & (room > 0)
+            if not with_room.any():
+                detail = f"All {int(fits.sum())} compatible mentors are at capacity."
+                out.append(Unmatched(mentee_id, "mentors_at_capacity", detail))
+                continue
+            detail = (
+                f"{int(with_room.sum())} compatible mentors have room, but the {config.strategy} assignment "
+                "gave them to other mentees or preferred leaving this one unmatched."
+            )
+            out.append(Unmatched(mentee_id, "not_chosen", detail))
+    return out
+
+
+def match(
+    mentees: Iterable[Mentee],
+    mentors: Iterable[Mentor],
+    config: MatchConfig | None = None,
+) -> MatchResult:
+    """Pair mentees with mentors and explain every pair.
+
+    Args:
+        mentees: the mentees; ids must be unique.
+        mentors: the mentors; ids must be unique (a mentor sharing a mentee's id is the same person and is never
+            matched with themself).
+        config: weights, strategy and constraints (default: :class:`~matching.data.MatchConfig()`).
+
+    Returns:
+        The :class:`~matching.data.MatchResult`: matches (pinned first, then in mentee input order) with their
+        explanations, unmatched mentees with a reason, and statistics.
+
+    Raises:
+        InvalidInputError: a duplicate id, a pinned pair naming an unknown person, pinned twice, excluded, or
+            exceeding a capacity (person data is validated when the ``Mentee``/``Mentor`` is built).
+    """
+    config = MatchConfig() if config is None else config
+    if not isinstance(config, MatchConfig):
+        raise InvalidInputError(None, "config", f"expected MatchConfig, got {type(config).__name__}")
+    seconds = dict.fromkeys(_STAGES, 0.0)
+    with _timed(seconds, "features"):
+        mentees = _people(mentees, Mentee, "mentees")
+        mentors = _people(mentors, Mentor, "mentors")
+        mentee_of = {p.id: i for i, p in enumerate(mentees)}
+        mentor_of = {p.id: j for j, p in enumerate(mentors)}
+        pins, remaining = _pins(config, mentee_of, mentor_of, mentors)
+        pinned_rows = {i for i, _ in pins}
+        free = np.array([i for i in range(len(mentees)) if i not in pinned_rows], dtype=np.int64)
+        active = np.flatnonzero(remaining > 0)
+        active_col = {mentors[j].id: c for c, j in enumerate(active.tolist())}
+        profiles = build_profiles(mentees, mentors)
+        weights = config.mentee_weights
+        stable = config.strategy == "stable"
+        weight_sets = [weights]
+        if stable and config.mentor_side_weights != weights:
+            weight_sets.append(config.mentor_side_weights)
+        n, m = free.size, active.size
+        full = n * m <= FULL_GRAPH_PAIRS or config.top_k >= m
+        fused = fuse(
+            profiles,
+            weight_sets,
+            free,
+            active,
+            language_penalty=config.language_required,
+            dense_width=DENSE_WIDTH_SMALL if full else DENSE_WIDTH_LARGE,
+            residual_budget=RESIDUAL_BUDGET + 20 * n,
+        )
+        ex_rows, ex_cols = _forbidden(config, mentees, free, active_col)
+        pref_rows, pref_cols, bonus = _preferences(mentees, free, active_col, 0.0 if stable else PREFERENCE_BONUS)
+        scorer = Scorer(
+            fused[0],
+            fused[1] if len(fused) > 1 else None,
+            config.min_score,
+            ex_rows,
+            ex_cols,
+            pref_rows,
+            pref_cols,
+            bonus,
+        )
+    with _timed(seconds, "candidates"):
+        graph, mentor_scores = build_graph(scorer, config.top_k, config.reverse_top_r, full=full)
+    capacities = remaining[active]
+    certified_gap: float | None = None
+    with _timed(seconds, "assignment"):
+        if stable:
+            graph, mentor_scores = _preference_order(graph, mentor_scores, pref_rows, pref_cols)
+            extend = make_extender(scorer, graph, max(config.top_k, 1)) if not full else None
+            chosen = assignment.solve_stable(graph, mentor_scores, capacities, extend=extend)
+        else:
+            solution = assignment.solve_optimal(graph, capacities, objective=config.objective)
+            chosen = solution.assignment
+            certified_gap = 0.0 if full else None
+    if not stable and not full and config.certify:
+        with _timed(seconds, "certify"):
+            from matching import certify  # the solver helper's module (imported here until it lands)
+
+            graph, solution, certified_gap = certify.refine(
+                graph, capacities, solution, scorer.score_block, objective=config.objective
+            )
+            chosen = solution.assignment
+    with _timed(seconds, "explain"), _no_gc():
+        chosen = np.asarray(chosen, dtype=np.int64)
+        matched = np.flatnonzero(chosen >= 0)
+        pin_rows = np.array([i for i, _ in pins], dtype=np.int64)
+        pin_cols = np.array([j for _, j in pins], dtype=np.int64)
+        mentee_idx = np.concatenate([pin_rows, free[matched]])
+        mentor_idx = np.concatenate([pin_cols, active[chosen[matched]]])
+        is_pinned = np.arange(mentee_idx.size) < len(pins)
+        matches: list[Match] = explain(
+            profiles,
+            weights,
+            mentees,
+            mentors,
+            mentee_idx=mentee_idx,
+            mentor_idx=mentor_idx,
+            pinned=is_pinned,
+            kept_terms=fused[0].kept_terms,
+        )
+        room = remaining.copy()
+        np.subtract.at(room, active[chosen[matched]], 1)
+        unmatched = _reasons(config, profiles, mentees, mentors=mentors, rows=free[chosen < 0], room=room)
+    scores = [mt.score for mt in matches]
+    total = float(sum(scores))
+    stats = MatchStats(
+        n_mentees=len(mentees),
+        n_mentors=len(mentors),
+        n_matched=len(matches),
+        n_pinned=len(pins),
+        total_score=total,
+        mean_score=total / len(scores) if scores else 0.0,
+        min_score=min(scores) if scores else 0.0,
+        seconds=seconds,
+        certified_gap=certified_gap,
+    )
+    return MatchResult(matches=tuple(matches), unmatched=tuple(unmatched), stats=stats)

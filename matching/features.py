@@ -1,0 +1,582 @@
+"""Per-factor features, and their fusion into one float32 vector per person so scoring is one matrix product.
+
+Every factor value of a mentee ``i`` and a mentor ``j`` has the same shape:
+
+    value_f(i, j) = NEUTRAL                          if the mentee lacks the input,
+                  = base_f[j] + U_f[i] . V_f[j]      otherwise,
+
+with sparse rows ``U_f[i]`` (mentee side) and ``V_f[j]`` (mentor side) and a per-mentor constant ``base_f[j]``
+(``NEUTRAL`` when the mentor lacks the input, so ``V_f[j]`` is empty). For each factor:
+
+* skills: ``U`` = the mentee's wanted tags, each ``1/|wanted|``; ``V`` = the mentor's tags as 0/1. The dot is the
+  share of the wanted skills the mentor offers.
+* aspirations: unit-norm TF-IDF rows of the mentee's aspirations and of the mentor's about text plus skills;
+  the dot is their cosine.
+* performance: ``U[i, a] = need_i(a) / sum_a need_i(a)`` with ``need = 1 - score`` over the mentee's areas
+  (uniform when the mentee is perfect everywhere); the mentor's strength in an area is its score there, or its
+  fallback ``f_j`` (grade, else mean area score, else NEUTRAL) where it has none; with ``base[j] = f_j`` and
+  ``V[j, a] = score_j(a) - f_j`` the value is the need-weighted mean of the mentor's strengths, in [0, 1]. A
+  mentee with a grade but no area scores gets ``f_j``, the mentor's overall strength.
+* language: mentors are grouped by their set of languages; ``U[i, c] = 1`` if the mentee shares a language with
+  group ``c`` and ``V[j, c] = 1`` for the mentor's group. The dot is exactly 1 or 0.
+* availability: ``U[i, h] = 1/|hours_i|`` and ``V[j, h] = 1`` over the 168 weekly hours; the dot is the
+  share of the mentee's hours the mentor is also free.
+
+So the weighted score ``sum_f w_f value_f`` is one dot product of a mentee vector and a mentor vector, over the
+columns ``[constant | one base column per factor | every factor's U/V columns]``: the constant column
+carries ``sum_f w_f NEUTRAL [mentee lacks f]`` (mentor side 1), the base column of ``f`` carries
+``w_f [mentee has f]`` against ``base_f[j]``, and the term columns carry ``w_f U_f`` against ``V_f``. The
+weights live on the mentee side only, so a second set of weights (the mentor side's, for the stable strategy)
+reuses the mentor vectors.
+
+``language_required`` folds into the same product: the language columns of a mentee become
+``(w + P) U - P`` (for mentees with languages), which subtracts ``P = 2`` from exactly the pairs that share no
+language, so they score below zero and every allowed pair scores in [0, 1].
+
+The dense width of the product is bounded: columns are ranked by how many pairs they touch
+(``nnz(U col) * nnz(V col)``); the top ``dense_width`` go into the dense float32 GEMM and the rest stay sparse
+and are added exactly by a sparse product (few pairs, by construction). Aspiration terms are the exception:
+sparse aspiration columns are kept only while their pair count fits ``residual_budget``; the others are dropped
+from the score (documented in the README: the cosine then counts only the kept terms, never more).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from itertools import chain
+
+import numpy as np
+import scipy.sparse as sp
+
+from matching.data import FACTORS, HOURS_PER_WEEK, NEUTRAL_VALUE, Mentee, Mentor
+from matching.text import normalise_tag, term_matrix
+
+__all__ = [
+    "FORBIDDEN_BELOW",
+    "LANGUAGE_PENALTY",
+    "Factor",
+    "FusedFeatures",
+    "Profiles",
+    "build_profiles",
+    "fuse",
+]
+
+#: What ``language_required`` subtracts from a pair that shares no language.
+LANGUAGE_PENALTY = 2.0
+#: Fused scores below this are forbidden pairs (allowed pairs score in [0, 1], forbidden ones below -1).
+FORBIDDEN_BELOW = -0.5
+
+
+@dataclass(frozen=True, eq=False)
+class Factor:
+    """One factor's features: ``value(i, j) = base[j] + mentee[i] . mentor[j]``, NEUTRAL if the mentee lacks it.
+
+    Attributes:
+        name: one of :data:`~matching.data.FACTORS`.
+        mentee_known: bool (n_mentees,): the mentee has the input.
+        mentor_known: bool (n_mentors,): the mentor has the input.
+        mentee: CSR float64 (n_mentees x n_columns), empty rows for mentees without the input.
+        mentor: CSR float64 (n_mentors x n_columns).
+        base: float64 (n_mentors,).
+        labels: what each column stands for (a skill, a term, an area, a language group, an hour).
+    """
+
+    name: str
+    mentee_known: np.ndarray
+    mentor_known: np.ndarray
+    mentee: sp.csr_matrix
+    mentor: sp.csr_matrix
+    base: np.ndarray
+    labels: tuple[str, ...]
+
+    def values(self, mentees: np.ndarray, mentors: np.ndarray, columns: np.ndarray | None = None) -> np.ndarray:
+        """Return the factor's float64 value for the pairs ``(mentees[e], mentors[e])``.
+
+        Args:
+            mentees: mentee indices.
+            mentors: mentor indices, aligned with ``mentees``.
+            columns: an optional bool mask of the columns to count (the aspiration terms kept in the score).
+        """
+        left = self.mentee[mentees]
+        right = self.mentor[mentors]
+        if columns is not None:
+            keep = sp.diags(columns.astype(np.float64))
+            left = left @ keep
+        dots = np.asarray(left.multiply(right).sum(axis=1)).ravel()
+        out = self.base[mentors] + dots
+        out = np.where(self.mentee_known[mentees], out, NEUTRAL_VALUE)
+        # Rounding can leave 1 + 1e-16; the value is a share or a cosine, so clip to its true range.
+        return np.clip(out, 0.0, 1.0)
+
+
+@dataclass(frozen=True, eq=False)
+class Profiles:
+    """Everything the engine derives from the people, per factor plus the raw facts explanations cite.
+
+    Attributes:
+        factors: name -> :class:`Factor`, for every factor.
+        skill_labels: display form of each skill column (first spelling seen).
+        terms: the term of each aspiration column.
+        areas: the course area of each performance column.
+        mentee_area_scores / mentor_area_scores: CSR (people x areas) holding ``score + 1`` where a score is
+            known (the offset keeps a score of 0 from vanishing in the sparse structure).
+        language_labels: display form of each language.
+        mentee_languages / mentor_languages: CSR 0/1 (people x languages).
+        mentee_hours / mentor_hours: CSR 0/1 (people x 168).
+        mentor_group: language group of each mentor (-1: none given).
+    """
+
+    n_mentees: int
+    n_mentors: int
+    factors: Mapping[str, Factor]
+    skill_labels: tuple[str, ...]
+    terms: tuple[str, ...]
+    areas: tuple[str, ...]
+    mentee_area_scores: sp.csr_matrix
+    mentor_area_scores: sp.csr_matrix
+    language_labels: tuple[str, ...]
+    mentee_languages: sp.csr_matrix
+    mentor_languages: sp.csr_matrix
+    mentee_hours: sp.csr_matrix
+    mentor_hours: sp.csr_matrix
+    mentor_group: np.ndarray
+
+
+def _csr(rows: list[list[int]], values: list[list[float]] | None, n_cols: int) -> sp.csr_matrix:
+    """Build a CSR matrix from per-row column lists (and values; 1.0 when ``values`` is None)."""
+    lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    indices = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=int(indptr[-1]))
+    if values is None:
+        data = np.ones(indices.shape[0])
+    else:
+        data = np.fromiter(chain.from_iterable(values), dtype=np.float64, count=int(indptr[-1]))
+    out = sp.csr_matrix((data, indices, indptr), shape=(len(rows), n_cols))
+    out.sum_duplicates()
+    return out
+
+
+class _Vocabulary:
+    """Assigns column numbers to keys in first-seen order and remembers the first display form of each."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}
+        self.labels: list[str] = []
+        self.of_tag: dict[str, int] = {}  # raw tag -> column (-1: empty key); tags repeat a lot
+
+    def tag(self, tag: str) -> int:
+        """Return the column of a raw tag (by its normalised key), or -1 if the key is empty."""
+        col = self.of_tag.get(tag)
+        if col is None:
+            key = normalise_tag(tag)
+            col = self.of_tag[tag] = self.add(key, " ".join(tag.split())) if key else -1
+        return col
+
+    def add(self, key: str, label: str) -> int:
+        col = self.index.get(key)
+        if col is None:
+            col = self.index[key] = len(self.labels)
+            self.labels.append(label)
+        return col
+
+
+def _tag_matrix(people_tags: Sequence[Sequence[str]], vocab: _Vocabulary) -> tuple[np.ndarray, np.ndarray]:
+    """Return the (row, column) entries of each person's tags; each distinct raw tag is normalised once."""
+    lengths = np.fromiter(map(len, people_tags), dtype=np.int64, count=len(people_tags))
+    flat = list(chain.from_iterable(people_tags))
+    column_of = {raw: vocab.tag(raw) for raw in dict.fromkeys(flat)}
+    cols = np.fromiter(map(column_of.__getitem__, flat), dtype=np.int64, count=len(flat))
+    rows = np.repeat(np.arange(len(people_tags)), lengths)
+    keep = cols >= 0
+    return rows[keep], cols[keep]
+
+
+def _binary(entries: tuple[np.ndarray, np.ndarray], n_rows: int, n_cols: int) -> sp.csr_matrix:
+    """A 0/1 CSR matrix from (row, column) entries; repeated entries count once."""
+    rows, cols = entries
+    out = sp.csr_matrix((np.ones(rows.shape[0]), (rows, cols)), shape=(n_rows, n_cols))
+    out.sum_duplicates()
+    out.data[:] = 1.0
+    return out
+
+
+def _known_base(known: np.ndarray) -> np.ndarray:
+    return np.where(known, 0.0, NEUTRAL_VALUE)
+
+
+def _skills(mentees: Sequence[Mentee], mentors: Sequence[Mentor]) -> tuple[Factor, tuple[str, ...]]:
+    vocab = _Vocabulary()
+    wanted_entries = _tag_matrix([m.skills_wanted for m in mentees], vocab)
+    offered_entries = _tag_matrix([m.skills for m in mentors], vocab)
+    n_cols = len(vocab.labels)
+    wanted = _binary(wanted_entries, len(mentees), n_cols)
+    counts = np.diff(wanted.indptr)
+    mentee = sp.csr_matrix(
+        (1.0 / np.repeat(counts, counts), wanted.indices, wanted.indptr), shape=wanted.shape
+    )  # each wanted skill weighs 1/|wanted|
+    mentor = _binary(offered_entries, len(mentors), n_cols)
+    mentee_known = counts > 0
+    mentor_known = np.diff(mentor.indptr) > 0
+    labels = tuple(vocab.labels)
+    factor = Factor("skills", mentee_known, mentor_known, mentee, mentor, _known_base(mentor_known), labels)
+    return factor, labels
+
+
+def _aspirations(mentees: Sequence[Mentee], mentors: Sequence[Mentor]) -> Factor:
+    texts = [m.aspirations for m in mentees]
+    texts += [f"{m.about}\n{' ; '.join(m.skills)}" if m.skills else m.about for m in mentors]
+    tm = term_matrix(texts)
+    n = len(mentees)
+    mentee = tm.matrix[:n]
+    mentor = tm.matrix[n:]
+    mentee_known = np.diff(mentee.indptr) > 0
+    mentor_known = np.diff(mentor.indptr) > 0
+    return Factor("aspirations", mentee_known, mentor_known, mentee, mentor, _known_base(mentor_known), tm.terms)
+
+
+def _area_matrix(people: Sequence[Mentee | Mentor], index: dict[str, int], n_cols: int) -> sp.csr_matrix:
+    """CSR (people x areas) of ``score + 1`` where the person has a score."""
+    lengths = np.fromiter((len(p.performance) for p in people), dtype=np.int64, count=len(people))
+    total = int(lengths.sum())
+    cols = np.fromiter(map(index.__getitem__, chain.from_iterable(p.performance for p in people)), np.int64, total)
+    vals = np.fromiter(chain.from_iterable(p.performance.values() for p in people), np.float64, total)
+    indptr = np.zeros(len(people) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    out = sp.csr_matrix((vals + 1.0, cols, indptr), shape=(len(people), n_cols))
+    out.sort_indices()
+    return out
+
+
+def _performance(
+    mentees: Sequence[Mentee], mentors: Sequence[Mentor]
+) -> tuple[Factor, tuple[str, ...], sp.csr_matrix, sp.csr_matrix]:
+    vocab = _Vocabulary()
+    n, m = len(mentees), len(mentors)
+    for area in dict.fromkeys(chain.from_iterable(p.performance for p in (*mentees, *mentors))):
+        vocab.add(area, area)
+    n_cols = len(vocab.labels)
+    # Scores stored plus one, so a score of 0 stays a stored entry (areas are unique per person: no duplicates).
+    raw_mentee = _area_matrix(mentees, vocab.index, n_cols)
+    raw_mentor = _area_matrix(mentors, vocab.index, n_cols)
+    mentee_rows = np.repeat(np.arange(n), np.diff(raw_mentee.indptr))
+    need = 2.0 - raw_mentee.data  # 1 - score
+    total = np.bincount(mentee_rows, weights=need, minlength=n)
+    count = np.diff(raw_mentee.indptr)
+    # No areas, or a perfect score everywhere: every area counts alike.
+    safe_total = np.where(total > 0, total, 1.0)[mentee_rows]
+    need = np.where(total[mentee_rows] > 0, need / safe_total, 1.0 / count[mentee_rows])
+    mentee = sp.csr_matrix((need, raw_mentee.indices, raw_mentee.indptr), shape=raw_mentee.shape)
+    mentor_rows = np.repeat(np.arange(m), np.diff(raw_mentor.indptr))
+    mentor_score = raw_mentor.data - 1.0
+    area_count = np.diff(raw_mentor.indptr)
+    mean = np.bincount(mentor_rows, weights=mentor_score, minlength=m) / np.maximum(area_count, 1)
+    grade = np.array([NEUTRAL_VALUE if p.grade is None else p.grade for p in mentors], dtype=np.float64).reshape(m)
+    has_grade = np.array([p.grade is not None for p in mentors], dtype=bool).reshape(m)
+    fallback = np.where(has_grade, grade, np.where(area_count > 0, mean, NEUTRAL_VALUE))
+    mentor = sp.csr_matrix(
+        (mentor_score - fallback[mentor_rows], raw_mentor.indices, raw_mentor.indptr), shape=raw_mentor.shape
+    )
+    mentee_known = (count > 0) | np.array([p.grade is not None for p in mentees], dtype=bool).reshape(n)
+    mentor_known = (area_count > 0) | has_grade
+    labels = tuple(vocab.labels)
+    factor = Factor("performance", mentee_known, mentor_known, mentee, mentor, fallback, labels)
+    return factor, labels, raw_mentee, raw_mentor
+
+
+def _language(mentees: Sequence[Mentee], mentors: Sequence[Mentor]):
+    vocab = _Vocabulary()
+    mentee_entries = _tag_matrix([m.languages for m in mentees], vocab)
+    mentor_entries = _tag_matrix([m.languages for m in mentors], vocab)
+    n_langs = len(vocab.labels)
+    mentee_bin = _binary(mentee_entries, len(mentees), n_langs)
+    mentor_bin = _binary(mentor_entries, len(mentors), n_langs)
+    groups: dict[tuple[int, ...], int] = {}
+    group_sets: list[list[int]] = []
+    mentor_group = np.full(len(mentors), -1, dtype=np.int64)
+    bounds = mentor_bin.indptr.tolist()
+    cols = mentor_bin.indices.tolist()
+    for j in range(len(mentors)):
+        if bounds[j + 1] > bounds[j]:
+            key = tuple(cols[bounds[j] : bounds[j + 1]])
+            g = groups.get(key)
+            if g is None:
+                g = groups[key] = len(group_sets)
+                group_sets.append(list(key))
+            mentor_group[j] = g
+    group_bin = _csr(group_sets, None, n_langs)
+    shares = (mentee_bin @ group_bin.T).tocsr()
+    shares.data[:] = 1.0
+    mentee_known = np.diff(mentee_bin.indptr) > 0
+    mentor_known = mentor_group >= 0
+    known_rows = np.flatnonzero(mentor_known)
+    mentor = sp.csr_matrix(
+        (np.ones(known_rows.shape[0]), (known_rows, mentor_group[known_rows])), shape=(len(mentors), len(group_sets))
+    )
+    labels = tuple(" / ".join(vocab.labels[c] for c in s) for s in group_sets)
+    factor = Factor("language", mentee_known, mentor_known, shares, mentor, _known_base(mentor_known), labels)
+    return factor, tuple(vocab.labels), mentee_bin, mentor_bin, mentor_group
+
+
+def _hours(slots: Sequence[frozenset[int] | None]) -> sp.csr_matrix:
+    """CSR 0/1 (people x 168) of the hours each person is available (None: no hours)."""
+    slots = [s or () for s in slots]
+    lengths = np.fromiter(map(len, slots), dtype=np.int64, count=len(slots))
+    hours = np.fromiter(chain.from_iterable(slots), dtype=np.int64, count=int(lengths.sum()))
+    indptr = np.zeros(len(slots) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    out = sp.csr_matrix((np.ones(hours.shape[0]), hours, indptr), shape=(len(slots), HOURS_PER_WEEK))
+    out.sort_indices()
+    return out
+
+
+def _availability(mentees: Sequence[Mentee], mentors: Sequence[Mentor]):
+    mentee_bin = _hours([m.availability for m in mentees])
+    mentor_bin = _hours([m.availability for m in mentors])
+    counts = np.diff(mentee_bin.indptr)
+    mentee = sp.csr_matrix(
+        (mentee_bin.data / np.repeat(np.maximum(counts, 1), counts), mentee_bin.indices, mentee_bin.indptr),
+        shape=mentee_bin.shape,
+    )
+    mentee_known = counts > 0
+    mentor_known = np.diff(mentor_bin.indptr) > 0
+    labels = tuple(f"h{h}" for h in range(HOURS_PER_WEEK))
+    factor = Factor("availability", mentee_known, mentor_known, mentee, mentor_bin, _known_base(mentor_known), labels)
+    return factor, mentee_bin, mentor_bin
+
+
+def build_profiles(mentees: Sequence[Mentee], mentors: Sequence[Mentor]) -> Profiles:
+    """Derive every factor's features, and the facts explanations cite, from validated people.
+
+    Args:
+        mentees: the mentees (row ``i`` of every mentee matrix is ``mentees[i]``).
+        mentors: the mentors.
+
+    Returns:
+        The :class:`Profiles` of the program.
+    """
+    skills, skill_labels = _skills(mentees, mentors)
+    aspirations = _aspirations(mentees, mentors)
+    performance, areas, raw_mentee, raw_mentor = _performance(mentees, mentors)
+    language, language_labels, mentee_langs, mentor_langs, mentor_group = _language(mentees, mentors)
+    availability, mentee_hours, mentor_hours = _availability(mentees, mentors)
+    factors = {f.name: f for f in (skills, aspirations, performance, language, availability)}
+    return Profiles(
+        n_mentees=len(mentees),
+        n_mentors=len(mentors),
+        factors={name: factors[name] for name in FACTORS},
+        skill_labels=skill_labels,
+        terms=aspirations.labels,
+        areas=areas,
+        mentee_area_scores=raw_mentee,
+        mentor_area_scores=raw_mentor,
+        language_labels=language_labels,
+        mentee_languages=mentee_langs,
+        mentor_languages=mentor_langs,
+        mentee_hours=mentee_hours,
+        mentor_hours=mentor_hours,
+        mentor_group=mentor_group,
+    )
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Fusion
+# --------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class FusedFeatures:
+    """Mentee and mentor vectors whose dot product is the weighted score of a pair.
+
+    ``score(i, j) = mentee_dense[i] . mentor_dense[j] + mentee_sparse[i] . mentor_sparse[j]``: the dense part is
+    one float32 GEMM per chunk of mentees, the sparse part a sparse product touching few pairs.
+
+    Attributes:
+        mentee_dense: CSR float32 (n x width), made dense one chunk at a time (never n x width at once).
+        mentor_dense: float32 (m x width), C-contiguous.
+        mentee_sparse: CSR float32 (n x r) or None.
+        mentor_sparse: CSR float32 (m x r) or None.
+        mentor_sparse_t: CSR float32 (r x m) or None (the same, transposed for the chunk product).
+        kept_terms: bool mask of the aspiration columns the score counts.
+    """
+
+    mentee_dense: sp.csr_matrix
+    mentor_dense: np.ndarray
+    mentee_sparse: sp.csr_matrix | None
+    mentor_sparse: sp.csr_matrix | None
+    mentor_sparse_t: sp.csr_matrix | None
+    kept_terms: np.ndarray
+
+    @property
+    def n_mentees(self) -> int:
+        """Rows (mentees)."""
+        return int(self.mentee_dense.shape[0])
+
+    @property
+    def n_mentors(self) -> int:
+        """Columns of the score matrix (mentors)."""
+        return int(self.mentor_dense.shape[0])
+
+    @property
+    def width(self) -> int:
+        """The dense width of the GEMM."""
+        return int(self.mentor_dense.shape[1])
+
+    def with_mentee_side(self, mentee_dense: sp.csr_matrix, mentee_sparse: sp.csr_matrix | None) -> FusedFeatures:
+        """Return the same mentor vectors with other mentee vectors (other weights, same columns)."""
+        return FusedFeatures(
+            mentee_dense, self.mentor_dense, mentee_sparse, self.mentor_sparse, self.mentor_sparse_t, self.kept_terms
+        )
+
+    def _add_sparse(self, out: np.ndarray, left: sp.csr_matrix | None) -> None:
+        if left is None or left.nnz == 0:
+            return
+        prod = (left @ self.mentor_sparse_t).tocoo()
+        out[prod.row, prod.col] += prod.data.astype(np.float32)
+
+    def scores(self, lo: int, hi: int) -> np.ndarray:
+        """Return the float32 (hi - lo, m) scores of mentees ``lo..hi-1`` against every mentor."""
+        block = self.mentee_dense[lo:hi].toarray()
+        out = block @ self.mentor_dense.T
+        if self.mentee_sparse is not None:
+            self._add_sparse(out, self.mentee_sparse[lo:hi])
+        return out
+
+    def rows_scores(self, rows: np.ndarray) -> np.ndarray:
+        """Return the float32 (len(rows), m) scores of the given mentees against every mentor."""
+        block = self.mentee_dense[rows].toarray()
+        out = block @ self.mentor_dense.T
+        if self.mentee_sparse is not None:
+            self._add_sparse(out, self.mentee_sparse[rows])
+        return out
+
+    def pair_scores(self, mentees: np.ndarray, mentors: np.ndarray, chunk: int = 8192) -> np.ndarray:
+        """Return the float32 scores of the pairs ``(mentees[e], mentors[e])`` without scoring whole rows."""
+        out = np.empty(mentees.shape[0], dtype=np.float32)
+        for lo in range(0, mentees.shape[0], chunk):
+            rows, cols = mentees[lo : lo + chunk], mentors[lo : lo + chunk]
+            left = self.mentee_dense[rows].toarray()
+            out[lo : lo + chunk] = np.einsum("ed,ed->e", left, self.mentor_dense[cols])
+            if self.mentee_sparse is not None:
+                extra = self.mentee_sparse[rows].multiply(self.mentor_sparse[cols]).sum(axis=1)
+                out[lo : lo + chunk] += np.asarray(extra, dtype=np.float32).ravel()
+        return out
+
+
+def _mentee_blocks(
+    profiles: Profiles,
+    weights: Mapping[str, float],
+    rows: np.ndarray,
+    *,
+    language_penalty: bool,
+) -> tuple[np.ndarray, list[sp.csr_matrix]]:
+    """Return the mentee side of the fused layout: leading columns (constant + bases) and per-factor blocks."""
+    n = rows.shape[0]
+    lead = np.zeros((n, 1 + len(FACTORS)))
+    blocks = []
+    for k, name in enumerate(FACTORS):
+        factor = profiles.factors[name]
+        w = float(weights.get(name, 0.0))
+        known = factor.mentee_known[rows]
+        lead[:, 0] += w * NEUTRAL_VALUE * ~known
+        lead[:, 1 + k] = w * known
+        block = factor.mentee[rows]
+        if name == "language" and language_penalty:
+            # (w + P) * shares - P for mentees with languages: -P on exactly the groups they share nothing with.
+            dense = (w + LANGUAGE_PENALTY) * block.toarray() - LANGUAGE_PENALTY * known[:, None]
+            block = sp.csr_matrix(dense)
+        else:
+            block = (block * w).tocsr()
+        block.eliminate_zeros()
+        blocks.append(block)
+    return lead, blocks
+
+
+def fuse(
+    profiles: Profiles,
+    weight_sets: Sequence[Mapping[str, float]],
+    mentee_rows: np.ndarray,
+    mentor_rows: np.ndarray,
+    *,
+    language_penalty: bool,
+    dense_width: int = 512,
+    residual_budget: float = 2e6,
+) -> list[FusedFeatures]:
+    """Fold the factors and weights into mentee and mentor vectors, one mentee side per weight set.
+
+    Args:
+        profiles: the program's features.
+        weight_sets: normalised weights; the first set is the score, the others (e.g. the mentor side's weights
+            for the stable strategy) share its columns and mentor vectors. The language penalty applies to the
+            first set only.
+        mentee_rows: the mentees to score (indices into ``profiles``), in row order of the result.
+        mentor_rows: the mentors to score, in column order of the result.
+        language_penalty: make pairs without a shared language score below :data:`FORBIDDEN_BELOW`.
+        dense_width: most columns in the dense GEMM (the leading 6 columns included).
+        residual_budget: most pair entries the sparse aspiration columns may add per full scoring pass.
+
+    Returns:
+        One :class:`FusedFeatures` per weight set, all over the same columns.
+    """
+    mentee_rows = np.asarray(mentee_rows, dtype=np.int64)
+    mentor_rows = np.asarray(mentor_rows, dtype=np.int64)
+    sides = [
+        _mentee_blocks(profiles, w, mentee_rows, language_penalty=language_penalty and k == 0)
+        for k, w in enumerate(weight_sets)
+    ]
+    n_lead = 1 + len(FACTORS)
+    mentor_lead = np.ones((mentor_rows.shape[0], n_lead))
+    for k, name in enumerate(FACTORS):
+        mentor_lead[:, 1 + k] = profiles.factors[name].base[mentor_rows]
+    mentor_blocks = [profiles.factors[name].mentor[mentor_rows] for name in FACTORS]
+
+    # Rank term columns by the pairs they touch (any weight set's mentee side counts).
+    widths = [b.shape[1] for b in mentor_blocks]
+    offsets = np.concatenate([[0], np.cumsum(widths)])
+    mentee_nnz = np.zeros(offsets[-1])
+    for _, blocks in sides:
+        for k, block in enumerate(blocks):
+            mentee_nnz[offsets[k] : offsets[k + 1]] += np.bincount(block.indices, minlength=widths[k])
+    mentor_nnz = np.concatenate([np.bincount(b.indices, minlength=b.shape[1]) for b in mentor_blocks])
+    pairs = mentee_nnz.astype(np.float64) * mentor_nnz
+    factor_of_col = np.repeat(np.arange(len(FACTORS)), widths)
+    useful = np.flatnonzero(pairs > 0)
+    order = useful[np.lexsort((useful, -pairs[useful]))]
+    n_dense_terms = max(0, dense_width - n_lead)
+    dense_cols = np.sort(order[:n_dense_terms])
+    rest = order[n_dense_terms:]
+    text = FACTORS.index("aspirations")
+    is_text = factor_of_col[rest] == text
+    exact_rest = rest[~is_text]
+    text_rest = rest[is_text]
+    text_rest = text_rest[np.lexsort((text_rest, pairs[text_rest]))]  # cheapest first
+    fits = np.cumsum(pairs[text_rest]) <= residual_budget
+    sparse_cols = np.sort(np.concatenate([exact_rest, text_rest[fits]]))
+    kept = np.zeros(widths[text], dtype=bool)
+    kept_global = np.concatenate([dense_cols, sparse_cols])
+    kept_global = kept_global[factor_of_col[kept_global] == text] - offsets[text]
+    kept[kept_global] = True
+
+    def gather(lead: np.ndarray | None, blocks: list[sp.csr_matrix], cols: np.ndarray) -> sp.csr_matrix:
+        allcols = sp.hstack(blocks, format="csr") if blocks else None
+        picked = allcols[:, cols] if allcols is not None else sp.csr_matrix((lead.shape[0], 0))
+        if lead is not None:
+            picked = sp.hstack([sp.csr_matrix(lead), picked], format="csr")
+        picked = picked.astype(np.float32)
+        picked.eliminate_zeros()
+        return picked
+
+    mentor_dense = gather(mentor_lead, mentor_blocks, dense_cols).toarray()
+    mentor_dense = np.ascontiguousarray(mentor_dense, dtype=np.float32)
+    if sparse_cols.shape[0]:
+        mentor_sparse = gather(None, mentor_blocks, sparse_cols)
+        mentor_sparse_t = mentor_sparse.T.tocsr()
+    else:
+        mentor_sparse = mentor_sparse_t = None
+    out = []
+    for lead, blocks in sides:
+        dense = gather(lead, blocks, dense_cols)
+        sparse = gather(None, blocks, sparse_cols) if mentor_sparse is not None else None
+        out.append(FusedFeatures(dense, mentor_dense, sparse, mentor_sparse, mentor_sparse_t, kept))
+    return out

@@ -1,0 +1,195 @@
+r"""Text handling: tag normalisation, tokenising any script, and TF-IDF term matrices.
+
+Why these choices:
+
+* Tags ("Machine-Learning", "machine learning", "MACHINE_LEARNING", "Résumé") are compared after folding
+  case (``str.casefold``), removing Latin/Greek/Cyrillic accents (the combining marks U+0300-U+036F after
+  NFKD decomposition; the marks of Indic, Arabic or Hebrew scripts are kept, since there they are letters, not
+  decoration) and collapsing runs of spaces, hyphens and underscores to one space.
+* Words are runs of Unicode letters and digits plus the combining marks of the major scripts (Python's ``\w``
+  alone splits Devanagari words at every vowel sign). Scripts written without spaces (Chinese, Japanese kana,
+  Thai, Lao, Khmer, Myanmar) have no word boundaries to find, so their runs become overlapping character
+  bigrams ("机器学习" -> "机器", "器学", "学习"), the standard dictionary-free way to compare such text.
+* A short English stop list drops function words; inverse document frequency discounts what remains common in
+  any language, so no per-language list is needed for the similarity to work.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import chain
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["TermMatrix", "fold", "normalise_tag", "term_matrix", "tokenize"]
+
+_ACCENTS = re.compile("[\u0300-\u036f]+")
+_TAG_SPACE = re.compile(r"[\s\-_]+")
+
+# Scripts written without spaces between words: CJK ideographs, kana, Thai, Lao, Myanmar, Khmer (marks of those
+# blocks included, so a Thai vowel sign stays inside its run).
+_NO_SPACE_CHARS = (
+    "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u2e80-\u2fdf\u3005-\u3007\u3021-\u3029\u3031-\u3035"
+    "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
+    "\U00020000-\U0002fa1f"
+)
+_NO_SPACE_RUN = re.compile(f"[{_NO_SPACE_CHARS}]+")
+# Combining marks of the major scripts, which ``\w`` does not count as word characters.
+_MARKS = (
+    "\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed"
+    "\u0711\u0730-\u074a\u0900-\u0dff\u0f18-\u0fbc\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+)
+_WORD = re.compile(f"(?:[^\\W_]|[{_MARKS}])+")
+
+#: Function words of English, the language most profiles are written in; other languages rely on IDF.
+STOP_WORDS: frozenset[str] = frozenset(
+    """a about above after again against all am an and any are as at be because been before being below between
+    both but by can could did do does doing down during each few for from further had has have having he her here
+    hers herself him himself his how i if in into is it its itself just me more most my myself no nor not now of
+    off on once only or other our ours ourselves out over own same she should so some such than that the their
+    theirs them themselves then there these they this those through to too under until up very was we were what
+    when where which while who whom why will with would you your yours yourself yourselves want wants like would
+    also get really""".split()  # noqa: SIM905 (a word list reads better as text)
+)
+
+
+def fold(text: str) -> str:
+    """Fold case and Latin/Greek/Cyrillic accents, leaving every other script as written.
+
+    Args:
+        text: any Unicode text.
+
+    Returns:
+        The text in NFC form, case-folded, without the combining accents U+0300-U+036F.
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    if not decomposed.isascii():
+        decomposed = _ACCENTS.sub("", decomposed)
+    return unicodedata.normalize("NFC", decomposed.casefold())
+
+
+def normalise_tag(tag: str) -> str:
+    """Return the comparison key of a tag: folded (see :func:`fold`) and with spacing collapsed.
+
+    ``"Machine-Learning"``, ``" machine  learning "`` and ``"MACHINE_LEARNING"`` share the key
+    ``"machine learning"``; ``"Résumé"`` and ``"resume"`` share ``"resume"``. Punctuation other than hyphens and
+    underscores is kept, since it tells ``"C"``, ``"C++"`` and ``"C#"`` apart.
+    """
+    return _TAG_SPACE.sub(" ", fold(tag)).strip()
+
+
+def _is_no_space(char: str) -> bool:
+    return _NO_SPACE_RUN.match(char) is not None
+
+
+def _terms_of_word(word: str) -> list[str]:
+    """The terms one word contributes: itself, its character bigrams (unspaced scripts), or nothing."""
+    first = word[0]
+    if first >= "\u0e00" and _is_no_space(first):
+        return [word] if len(word) == 1 else [word[k : k + 2] for k in range(len(word) - 1)]
+    if len(word) >= 2 and word not in STOP_WORDS and not word.isdigit():
+        return [word]
+    return []
+
+
+def tokenize(text: str) -> list[str]:
+    """Split text into comparable terms in any script.
+
+    Words (folded, at least two characters, not digits only, not an English stop word) are kept whole; runs of
+    a script written without spaces become overlapping character bigrams (a lone character is kept as is).
+
+    Args:
+        text: any Unicode text.
+
+    Returns:
+        The terms in reading order, repeats included (the term frequency counts them).
+    """
+    if not text:
+        return []
+    folded = fold(text)
+    if not folded.isascii():
+        folded = _NO_SPACE_RUN.sub(r" \g<0> ", folded)
+    return [term for word in _WORD.findall(folded) for term in _terms_of_word(word)]
+
+
+# Joins folded documents so one regex pass tokenises them all. Folding maps U+01C5 (a titlecase digraph) to
+# other characters, so it cannot occur in folded text and marks document boundaries unambiguously.
+_DOC_BREAK = "\u01c5"
+
+
+@dataclass(frozen=True, eq=False)
+class TermMatrix:
+    """TF-IDF weights of a set of documents.
+
+    Attributes:
+        matrix: CSR float64 (n_docs x n_terms); each row has unit Euclidean norm (or is empty), so the dot
+            product of two rows is their cosine similarity, in [0, 1] since the weights are non-negative.
+        terms: the term of each column.
+        idf: the inverse document frequency of each column.
+    """
+
+    matrix: sp.csr_matrix
+    terms: tuple[str, ...]
+    idf: np.ndarray
+
+
+def _concat_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """``starts[k] .. starts[k] + lengths[k] - 1`` for every k, concatenated."""
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    ends = np.cumsum(lengths)
+    return np.arange(total, dtype=np.int64) + np.repeat(starts - (ends - lengths), lengths)
+
+
+def term_matrix(texts: Sequence[str]) -> TermMatrix:
+    """Tokenise texts (as :func:`tokenize` does) and build their TF-IDF matrix.
+
+    Weights are ``(1 + ln tf) * idf`` with the smoothed ``idf = ln((1 + n) / (1 + df)) + 1``, then each row is
+    scaled to unit norm. The sublinear term frequency keeps a 10,000-character text that repeats a word from
+    drowning out its other words. Columns are numbered by first appearance, so the result is deterministic.
+
+    All texts are folded, joined and split by one regex pass, and the word rules run once per distinct word,
+    not once per occurrence: 100k short profiles take a fraction of a second instead of seconds.
+
+    Args:
+        texts: one string per document.
+
+    Returns:
+        The :class:`TermMatrix` of the documents.
+    """
+    n_docs = len(texts)
+    joined = f" {_DOC_BREAK} ".join(fold(t) if t else "" for t in texts)
+    if not joined.isascii():
+        joined = _NO_SPACE_RUN.sub(r" \g<0> ", joined)
+    words = _WORD.findall(joined)
+    distinct = {w: k for k, w in enumerate(dict.fromkeys(words))}
+    word_ids = np.fromiter(map(distinct.__getitem__, words), dtype=np.int64, count=len(words))
+    is_break = word_ids == distinct[_DOC_BREAK] if n_docs > 1 else np.zeros(len(words), dtype=bool)
+    doc_of_word = np.cumsum(is_break)[~is_break]
+    word_ids = word_ids[~is_break]
+    # Expand each distinct word to its terms (a CSR from distinct word to term ids).
+    vocab: dict[str, int] = {}
+    expansion = [[vocab.setdefault(t, len(vocab)) for t in _terms_of_word(w)] for w in distinct]
+    exp_len = np.fromiter(map(len, expansion), dtype=np.int64, count=len(expansion))
+    exp_start = np.cumsum(exp_len) - exp_len
+    exp_terms = np.fromiter(chain.from_iterable(expansion), dtype=np.int64, count=int(exp_len.sum()))
+    lengths = exp_len[word_ids]
+    term_ids = exp_terms[_concat_ranges(exp_start[word_ids], lengths)]
+    doc_ids = np.repeat(doc_of_word, lengths)
+    counts = sp.csr_matrix(
+        (np.ones(term_ids.shape[0]), (doc_ids, term_ids)), shape=(n_docs, len(vocab))
+    )  # duplicates summed: the term frequencies
+    counts.sum_duplicates()
+    df = np.bincount(counts.indices, minlength=len(vocab)).astype(np.float64)
+    idf = np.log((1.0 + n_docs) / (1.0 + df)) + 1.0
+    data = (1.0 + np.log(counts.data)) * idf[counts.indices]
+    row_len = np.diff(counts.indptr)
+    norms = np.sqrt(np.bincount(np.repeat(np.arange(n_docs), row_len), weights=data * data, minlength=n_docs))
+    data /= np.repeat(np.where(norms > 0, norms, 1.0), row_len)
+    matrix = sp.csr_matrix((data, counts.indices, counts.indptr), shape=counts.shape)
+    return TermMatrix(matrix=matrix, terms=tuple(vocab), idf=idf)
