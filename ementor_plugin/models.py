@@ -17,6 +17,7 @@ Free text people write about themselves is encrypted (``fields.EncryptedTextFiel
 
 from __future__ import annotations
 
+import django
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -43,6 +44,12 @@ from .fields import EncryptedJSONField, EncryptedTextField
 # Plain strings (not enum members) so migrations do not depend on data.py.
 OPEN_MATCH_STATUSES = (MatchStatus.PROPOSED.value, MatchStatus.ACTIVE.value)
 OPEN_RUN_STATUSES = (RunStatus.QUEUED.value, RunStatus.RUNNING.value)
+
+
+def check_constraint(condition: Q, name: str) -> models.CheckConstraint:
+    """A CHECK constraint on Django 4.2 and 5.x alike (5.1 renamed the ``check`` argument to ``condition``)."""
+    keyword = "condition" if django.VERSION >= (5, 1) else "check"
+    return models.CheckConstraint(**{keyword: condition}, name=name)
 
 
 def _choices(enum) -> list[tuple[str, str]]:
@@ -89,15 +96,15 @@ class Program(TimeStampedModel):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(
-                condition=Q(min_score__gte=0) & Q(min_score__lte=1), name="ementor_program_min_score_unit"
+            check_constraint(
+                Q(min_score__gte=0) & Q(min_score__lte=1), name="ementor_program_min_score_unit"
             ),
-            models.CheckConstraint(
-                condition=Q(mentor_grade_threshold__gte=0) & Q(mentor_grade_threshold__lte=1),
+            check_constraint(
+                Q(mentor_grade_threshold__gte=0) & Q(mentor_grade_threshold__lte=1),
                 name="ementor_program_threshold_unit",
             ),
-            models.CheckConstraint(
-                condition=Q(default_mentor_capacity__lte=F("max_mentor_capacity")),
+            check_constraint(
+                Q(default_mentor_capacity__lte=F("max_mentor_capacity")),
                 name="ementor_program_default_capacity_le_max",
             ),
         ]
@@ -144,8 +151,8 @@ class Participant(TimeStampedModel):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["program", "user"], name="ementor_participant_once_per_program"),
-            models.CheckConstraint(
-                condition=Q(mentor_load__gte=0) & Q(mentor_load__lte=F("capacity")),
+            check_constraint(
+                Q(mentor_load__gte=0) & Q(mentor_load__lte=F("capacity")),
                 name="ementor_participant_load_within_capacity",
             ),
         ]
@@ -173,7 +180,7 @@ class Goal(TimeStampedModel):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(progress__lte=100), name="ementor_goal_progress_percent"),
+            check_constraint(Q(progress__lte=100), name="ementor_goal_progress_percent"),
         ]
 
     def __str__(self):
@@ -195,7 +202,7 @@ class GoalUpdate(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(progress__lte=100), name="ementor_goalupdate_progress_percent"),
+            check_constraint(Q(progress__lte=100), name="ementor_goalupdate_progress_percent"),
         ]
 
     def __str__(self):
@@ -232,12 +239,12 @@ class MatchRun(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(
-                condition=(Q(status__in=OPEN_RUN_STATUSES) & Q(open_key__isnull=False))
+            check_constraint(
+                (Q(status__in=OPEN_RUN_STATUSES) & Q(open_key__isnull=False))
                 | (~Q(status__in=OPEN_RUN_STATUSES) & Q(open_key__isnull=True)),
                 name="ementor_run_open_key_iff_open",
             ),
-            models.CheckConstraint(condition=Q(percent__lte=100), name="ementor_run_percent"),
+            check_constraint(Q(percent__lte=100), name="ementor_run_percent"),
         ]
 
     def __str__(self):
@@ -298,13 +305,13 @@ class Match(TimeStampedModel):
     class Meta:
         verbose_name_plural = "matches"
         constraints = [
-            models.CheckConstraint(
-                condition=(Q(status__in=OPEN_MATCH_STATUSES) & Q(open_key__isnull=False))
+            check_constraint(
+                (Q(status__in=OPEN_MATCH_STATUSES) & Q(open_key__isnull=False))
                 | (~Q(status__in=OPEN_MATCH_STATUSES) & Q(open_key__isnull=True)),
                 name="ementor_match_open_key_iff_open",
             ),
-            models.CheckConstraint(
-                condition=Q(mentee__isnull=True) | Q(mentor__isnull=True) | ~Q(mentee=F("mentor")),
+            check_constraint(
+                Q(mentee__isnull=True) | Q(mentor__isnull=True) | ~Q(mentee=F("mentor")),
                 name="ementor_match_not_self",
             ),
         ]

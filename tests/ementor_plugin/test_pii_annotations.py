@@ -12,8 +12,8 @@ def test_pii_annotation_lint_and_full_coverage(tmp_path):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "devsite.settings.base", "PYTHONPATH": str(ROOT / "devsite"),
            "DEVSITE_VAR_DIR": str(tmp_path)}
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "code_annotations"), "django_find_annotations", "--config_file",
-         ".pii_annotations.yml", "--lint", "--coverage", "--report_path", str(tmp_path)],
+        [sys.executable, "-c", "import sys; from code_annotations.cli import entry_point; sys.exit(entry_point())",
+         "django_find_annotations", "--config_file", ".pii_annotations.yml", "--lint", "--coverage"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
     )
     output = result.stdout + result.stderr
