@@ -63,11 +63,11 @@ def notify(notices: Iterable[tuple[int, int, str, int | None]]) -> list[Notice]:
 def send_emails(items: Iterable[tuple[int, str]]) -> int:
     """E-mail each (user_id, kind); return how many were sent. Failures are logged by user id, never raised."""
     items = list(items)
-    addresses = dict(
-        get_user_model().objects.filter(id__in={user_id for user_id, _kind in items}, is_active=True)
-        .exclude(email="")
-        .values_list("id", "email")
-    )
+    wanted = sorted({user_id for user_id, _kind in items})
+    addresses: dict[int, str] = {}
+    for start in range(0, len(wanted), 500):  # a large run tells thousands: stay under every backend's limit
+        users = get_user_model().objects.filter(id__in=wanted[start : start + 500], is_active=True).exclude(email="")
+        addresses.update(users.values_list("id", "email"))
     messages = [
         EmailMessage(subject=_("News from your course's mentoring program"), body=message(kind), to=[addresses[user]])
         for user, kind in items
