@@ -236,6 +236,11 @@ def progress(run_id: int, attempt: int, stage: str, percent: int) -> None:
     )
 
 
+def max_takeovers() -> int:
+    """How many attempts a run may have before a takeover of it is refused (``EMENTOR_RUN_MAX_ATTEMPTS``)."""
+    return max(1, int(getattr(settings, "EMENTOR_RUN_MAX_ATTEMPTS", 3)))
+
+
 def claim(run_id: int, force_takeover: bool) -> tuple[MatchRun, int] | None:
     """Move a queued run (or an abandoned running one) to running; None if there is nothing to do."""
     now = timezone.now()
@@ -247,6 +252,14 @@ def claim(run_id: int, force_takeover: bool) -> tuple[MatchRun, int] | None:
             return None  # another worker is on it (a duplicate delivery)
         if run.status not in OPEN_RUN_STATUSES:
             return None  # finished, failed or stale: done once already
+        if run.status == RunStatus.RUNNING and run.attempts >= max_takeovers():
+            # Every worker that took this run died with it (e.g. killed for memory): stop handing it on.
+            run.status, run.open_key, run.finished_at = RunStatus.FAILED, None, now
+            run.error = (f"Stopped after {run.attempts} attempts: each worker stopped in the middle of this run "
+                         "(often a memory limit). Check the worker logs, then request a new run.")
+            run.save(update_fields=["status", "open_key", "finished_at", "error"])
+            log.error("eMentor run %s failed after %s abandoned attempts", run.id, run.attempts)
+            return None
         run.status = RunStatus.RUNNING
         run.attempts += 1
         run.started_at = run.started_at or now

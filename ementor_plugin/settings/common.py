@@ -45,6 +45,12 @@ DEFAULTS = {
     # .. setting_description: A run that has reported no progress for this long is considered abandoned (its worker
     #   died) and may be restarted.
     "EMENTOR_RUN_STALE_AFTER_SECONDS": 1800,
+    # .. setting_name: EMENTOR_RUN_MAX_ATTEMPTS
+    # .. setting_default: 3
+    # .. setting_description: A run whose workers keep stopping in the middle of it (killed, out of memory) is taken
+    #   over by a new worker at most until it has had this many attempts; then it is marked failed instead of
+    #   being handed on forever.
+    "EMENTOR_RUN_MAX_ATTEMPTS": 3,
     # .. setting_name: EMENTOR_SEND_EMAIL
     # .. setting_default: True
     # .. setting_description: Also e-mail learners when a match is proposed or made (through Django's mail backend);

@@ -126,6 +126,19 @@ def test_a_redelivered_run_is_watched_until_stale_then_taken_over(crowd, fake_en
     assert done.status == RunStatus.SUCCEEDED and done.attempts == 2
 
 
+def test_a_run_whose_workers_keep_dying_is_failed_not_handed_on_forever(crowd, fake_engine, no_enqueue):
+    staff, _mentees, _mentors = crowd
+    run = api.request_run(staff.id, COURSE)
+    for _ in range(3):  # three workers took it and died
+        assert runs.claim(run.id, force_takeover=True) is not None
+    with override_settings(EMENTOR_RUN_STALE_AFTER_SECONDS=60):
+        MatchRun.objects.filter(pk=run.id).update(heartbeat_at=timezone.now() - timedelta(seconds=120))
+        assert tasks.run_matching.apply((run.id,), {"watch": True}).successful()
+    failed = MatchRun.objects.get(pk=run.id)
+    assert failed.status == RunStatus.FAILED and failed.open_key is None and "after 3 attempts" in failed.error
+    assert fake_engine == [] and not Match.objects.exists()
+
+
 def test_the_beat_schedule_is_added_to_both_setting_names_without_clobbering():
     from django.conf import settings
 
