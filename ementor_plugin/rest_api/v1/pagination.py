@@ -36,9 +36,11 @@ class Pagination(DefaultPagination):
 def paginate(request, view, items: Sequence[Any], serialize: Callable[[list[Any]], Any]) -> Response:
     """Answer one page of ``items`` (a list an ``api`` function returned), serialising only that page.
 
+    Uses the view's ``pagination_class``, the one its schema describes.
+
     Raises:
         rest_framework.exceptions.NotFound: the page does not exist.
     """
-    paginator = Pagination()
+    paginator = view.pagination_class()
     page = paginator.paginate_queryset(items, request, view=view)
     return paginator.get_paginated_response(serialize(page))

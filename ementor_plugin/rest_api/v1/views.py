@@ -30,7 +30,7 @@ from ementor_plugin.data import MatchStatus, MatchSummary, MatchView, Participan
 from . import serializers as s
 from .authentication import authentication_classes
 from .exceptions import handle_exception
-from .pagination import paginate
+from .pagination import Pagination, paginate
 from .permissions import IsCourseStaff, IsCourseStaffOrNewProgram, IsEnrolledOrCourseStaff
 from .schema import COURSE_ID, filter_parameter, id_parameter, responses, write_responses
 from .throttles import RunThrottle, WriteThrottle
@@ -228,6 +228,8 @@ class MyParticipationView(EmentorView):
 class ParticipantListView(EmentorView):
     """``programs/{course_id}/participants/``: the program's participants, for course staff."""
 
+    pagination_class = Pagination  # lists answer one page (the schema learns the envelope from this)
+
     permission_classes = (IsAuthenticated, IsCourseStaff)
 
     @extend_schema(
@@ -256,6 +258,8 @@ class ParticipantListView(EmentorView):
 
 class GoalListView(EmentorView):
     """``programs/{course_id}/goals/``: the caller's own goals."""
+
+    pagination_class = Pagination  # lists answer one page (the schema learns the envelope from this)
 
     @extend_schema(
         operation_id="goals_list",
@@ -353,6 +357,8 @@ def my_match(user_id: int, match: MatchView) -> dict[str, Any]:
 class MyMatchListView(EmentorView):
     """``programs/{course_id}/matches/me/``: the caller's matches."""
 
+    pagination_class = Pagination  # lists answer one page (the schema learns the envelope from this)
+
     @extend_schema(
         operation_id="my_matches_list",
         tags=["matches"],
@@ -404,6 +410,8 @@ class MatchResponseView(EmentorView):
 
 class MatchListView(EmentorView):
     """``programs/{course_id}/matches/``: the program's matches, for course staff."""
+
+    pagination_class = Pagination  # lists answer one page (the schema learns the envelope from this)
 
     permission_classes = (IsAuthenticated, IsCourseStaff)
 
@@ -466,6 +474,8 @@ class MatchDetailView(EmentorView):
 
 class RunListView(EmentorView):
     """``programs/{course_id}/runs/``: matching runs, for course staff."""
+
+    pagination_class = Pagination  # lists answer one page (the schema learns the envelope from this)
 
     permission_classes = (IsAuthenticated, IsCourseStaff)
     throttle_classes = (WriteThrottle, RunThrottle)
