@@ -64,6 +64,9 @@ def _waiting(ctx: ViewContext, last: RunData | None) -> tuple[list[dict[str, Any
     people = api.list_participants(ctx.caller.user_id, ctx.caller.course_key, role="mentee")
     figures = (last.figures or {}) if last is not None else {}
     by_person = figures.get("unmatched_by_participant") or {}
+    reasons = figures.get("unmatched_reasons") or {}
+    # When every mentee the run left unmatched had the same reason, each waiting mentee it saw had that reason.
+    only_reason = next(iter(reasons)) if len(reasons) == 1 else ""
     rows = []
     for person in people:
         if person.status == ParticipantStatus.WITHDRAWN or person.has_open_match_as_mentee:
@@ -73,7 +76,7 @@ def _waiting(ctx: ViewContext, last: RunData | None) -> tuple[list[dict[str, Any
         elif last is None or person.joined > last.created:
             code = "not_in_run"
         else:
-            code = by_person.get(str(person.id), "")
+            code = by_person.get(str(person.id), only_reason)
         rows.append({
             "username": person.username,
             "grade": percent(person.grade),

@@ -266,11 +266,14 @@ def stand_in_engine(mentees, mentors, config):
             places[pinned[mentee.id]] -= 1
             matches.append(explain(mentee, by_id[pinned[mentee.id]], pinned=True))
             continue
-        options = [explain(mentee, mentor) for mentor in mentors
+        speakers = [mentor for mentor in mentors
+                    if not config.language_required or set(mentee.languages) & set(mentor.languages)]
+        options = [explain(mentee, mentor) for mentor in speakers
                    if places[mentor.id] > 0 and (mentee.id, mentor.id) not in config.excluded]
         options = [m for m in options if m.score >= config.min_score]
         if not options:
-            unmatched.append(Unmatched(mentee.id, "mentors_at_capacity" if mentors else "no_mentors", ""))
+            reason = "no_mentors" if not mentors else "no_shared_language" if not speakers else "mentors_at_capacity"
+            unmatched.append(Unmatched(mentee.id, reason, ""))
             continue
         best = max(options, key=lambda m: (m.score, m.mentor_id))
         places[best.mentor_id] -= 1

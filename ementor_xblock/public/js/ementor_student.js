@@ -127,7 +127,14 @@ function EmentorStudentView(runtime, element, initArgs) { // eslint-disable-line
       summary.textContent = unplaced.length ? message + " " + unplaced.join(" ") : message;
       summary.hidden = false;
     }
-    if (firstInvalid) { firstInvalid.focus(); } else if (summary) { summary.setAttribute("tabindex", "-1"); summary.focus(); }
+    // Focus the first invalid field in reading order (not in the order the server listed them).
+    firstInvalid = form.querySelector('[aria-invalid="true"]') || firstInvalid;
+    if (firstInvalid) {
+      firstInvalid.focus();
+    } else if (summary) {
+      summary.setAttribute("tabindex", "-1");
+      summary.focus();
+    }
   }
 
   // ---- tabs (WAI-ARIA tabs pattern: roving tabindex, arrows, Home/End) ----

@@ -73,6 +73,8 @@ function EmentorStudioEditor(runtime, element, initArgs) { // eslint-disable-lin
     summary.textContent = (error && error.message) || strings.fix;
     summary.appendChild(list);
     summary.hidden = false;
+    // Focus the first field in reading order (not in the order the server listed them).
+    first = root.querySelector('[aria-invalid="true"]') || first;
     if (first) { first.focus(); } else { summary.focus(); }
   }
 
