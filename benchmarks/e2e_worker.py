@@ -178,6 +178,7 @@ class Worker:
         deadline = time.monotonic() + 60
         while "ready." not in self.log.read_text():
             if self.process.poll() is not None or time.monotonic() > deadline:
+                os.killpg(self.process.pid, signal.SIGKILL)
                 raise RuntimeError(f"worker did not start:\n{self.log.read_text()[-3000:]}")
             time.sleep(0.2)
 

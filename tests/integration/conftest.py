@@ -144,6 +144,7 @@ class Worker:
         deadline = time.monotonic() + 40
         while "ready." not in self.log.read_text():
             if self.process.poll() is not None or time.monotonic() > deadline:
+                os.killpg(self.process.pid, signal.SIGKILL)
                 raise AssertionError(f"worker did not start:\n{self.log.read_text()[-3000:]}")
             time.sleep(0.2)
 
