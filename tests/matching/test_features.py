@@ -1,0 +1,175 @@
+"""Per-factor features and their fusion: the fused product equals the weighted sum of the factor values."""
+
+import numpy as np
+import pytest
+
+from matching.data import DEFAULT_WEIGHTS, FACTORS, NEUTRAL_VALUE, Mentee, Mentor
+from matching.features import FORBIDDEN_BELOW, build_profiles, fuse
+from tests.matching.people import program
+
+
+def _all_pairs(n, m):
+    rows, cols = np.meshgrid(np.arange(n), np.arange(m), indexing="ij")
+    return rows.ravel(), cols.ravel()
+
+
+def _reference(profiles, weights, kept_terms, n, m):
+    rows, cols = _all_pairs(n, m)
+    total = np.zeros(n * m)
+    for name in FACTORS:
+        columns = kept_terms if name == "aspirations" else None
+        total += weights[name] * profiles.factors[name].values(rows, cols, columns)
+    return total.reshape(n, m)
+
+
+@pytest.mark.parametrize(("dense_width", "budget"), [(512, 2e6), (24, 0), (12, 300), (7, 1e9)])
+def test_fused_product_is_the_weighted_sum_of_factor_values(dense_width, budget):
+    mentees, mentors = program(120, 40, seed=5)
+    profiles = build_profiles(mentees, mentors)
+    weights = {"skills": 0.1, "aspirations": 0.4, "performance": 0.2, "language": 0.1, "availability": 0.2}
+    (fused,) = fuse(
+        profiles,
+        [weights],
+        np.arange(120),
+        np.arange(40),
+        language_penalty=False,
+        dense_width=dense_width,
+        residual_budget=budget,
+    )
+    assert fused.width <= max(dense_width, 6)
+    scores = fused.scores(0, 120)
+    assert scores.dtype == np.float32
+    expected = _reference(profiles, weights, fused.kept_terms, 120, 40)
+    assert np.abs(scores - expected).max() < 2e-6
+    assert scores.min() >= -1e-6 and scores.max() <= 1 + 1e-6
+    rows, cols = _all_pairs(120, 40)
+    assert np.abs(fused.pair_scores(rows, cols) - scores.ravel()).max() < 2e-6
+    assert np.abs(fused.rows_scores(np.array([7, 3])) - scores[[7, 3]]).max() < 2e-6
+
+
+def test_text_budget_only_drops_aspiration_terms():
+    mentees, mentors = program(150, 50, seed=2)
+    profiles = build_profiles(mentees, mentors)
+    (wide,) = fuse(profiles, [DEFAULT_WEIGHTS], np.arange(150), np.arange(50), language_penalty=False)
+    (narrow,) = fuse(
+        profiles,
+        [DEFAULT_WEIGHTS],
+        np.arange(150),
+        np.arange(50),
+        language_penalty=False,
+        dense_width=8,
+        residual_budget=0,
+    )
+    assert narrow.kept_terms.sum() < wide.kept_terms.sum()
+    # Dropping terms can only lower the cosine; every other factor stays exact.
+    assert np.all(narrow.scores(0, 150) <= wide.scores(0, 150) + 2e-6)
+    reference = _reference(profiles, DEFAULT_WEIGHTS, narrow.kept_terms, 150, 50)
+    assert np.abs(narrow.scores(0, 150) - reference).max() < 2e-6
+
+
+def test_language_required_sinks_exactly_the_pairs_without_a_shared_language():
+    mentees, mentors = program(200, 60, seed=9)
+    profiles = build_profiles(mentees, mentors)
+    (fused,) = fuse(profiles, [DEFAULT_WEIGHTS], np.arange(200), np.arange(60), language_penalty=True)
+    scores = fused.scores(0, 200)
+    language = profiles.factors["language"]
+    rows, cols = _all_pairs(200, 60)
+    shares = language.values(rows, cols).reshape(200, 60)
+    both_known = language.mentee_known[:, None] & language.mentor_known[None, :]
+    forbidden = both_known & (shares == 0)
+    assert forbidden.any() and (~forbidden).any()
+    assert np.all(scores[forbidden] < FORBIDDEN_BELOW)
+    assert np.all(scores[~forbidden] >= -1e-6)
+
+
+def test_second_weight_set_shares_the_columns():
+    mentees, mentors = program(80, 30, seed=4)
+    profiles = build_profiles(mentees, mentors)
+    mentor_side = {"skills": 0.0, "aspirations": 0.0, "performance": 1.0, "language": 0.0, "availability": 0.0}
+    first, second = fuse(profiles, [{"skills": 1.0}, mentor_side], np.arange(80), np.arange(30), language_penalty=True)
+    assert first.mentor_dense is second.mentor_dense
+    rows, cols = _all_pairs(80, 30)
+    expected = profiles.factors["performance"].values(rows, cols).reshape(80, 30)
+    assert np.abs(second.scores(0, 80) - expected).max() < 2e-6
+
+
+def test_subsets_of_mentees_and_mentors():
+    mentees, mentors = program(60, 20, seed=1)
+    profiles = build_profiles(mentees, mentors)
+    rows, cols = np.array([5, 0, 59]), np.array([3, 19])
+    (sub,) = fuse(profiles, [DEFAULT_WEIGHTS], rows, cols, language_penalty=False)
+    (full,) = fuse(profiles, [DEFAULT_WEIGHTS], np.arange(60), np.arange(20), language_penalty=False)
+    assert np.abs(sub.scores(0, 3) - full.scores(0, 60)[np.ix_(rows, cols)]).max() < 2e-6
+
+
+def _values(mentee, mentor):
+    profiles = build_profiles([mentee], [mentor])
+    return {name: float(profiles.factors[name].values(np.array([0]), np.array([0]))[0]) for name in FACTORS}
+
+
+def test_factor_values_by_hand():
+    mentee = Mentee(
+        "a",
+        skills_wanted=("Python", "SQL", "sql "),
+        performance={"Quiz": 0.2, "Exam": 0.6},
+        languages=("en",),
+        availability={10, 11, 12, 13},
+    )
+    mentor = Mentor(
+        "x",
+        skills=("python", "Statistics"),
+        performance={"Quiz": 0.9, "Exam": 0.5},
+        grade=0.8,
+        languages=("EN", "fr"),
+        availability={12, 13, 14},
+    )
+    values = _values(mentee, mentor)
+    assert values["skills"] == pytest.approx(1 / 2)  # "SQL" and "sql " are one skill
+    assert values["aspirations"] == NEUTRAL_VALUE  # no text on either side
+    # need: Quiz 0.8, Exam 0.4 -> 2/3, 1/3; strength: 0.9, 0.5
+    assert values["performance"] == pytest.approx(2 / 3 * 0.9 + 1 / 3 * 0.5)
+    assert values["language"] == 1.0
+    assert values["availability"] == pytest.approx(2 / 4)
+
+
+def test_performance_falls_back_to_the_mentors_grade_and_mean():
+    mentee = Mentee("a", performance={"Quiz": 0.0, "Lab": 0.5})
+    with_grade = Mentor("x", performance={"Quiz": 1.0}, grade=0.4)
+    without_grade = Mentor("y", performance={"Quiz": 1.0, "Exam": 0.6})
+    # need: Quiz 1.0, Lab 0.5 -> 2/3, 1/3; the mentor has no Lab score: its grade, else its mean area score
+    assert _values(mentee, with_grade)["performance"] == pytest.approx(2 / 3 * 1.0 + 1 / 3 * 0.4)
+    assert _values(mentee, without_grade)["performance"] == pytest.approx(2 / 3 * 1.0 + 1 / 3 * 0.8)
+    # A mentee with only a grade gets the mentor's overall strength; a perfect mentee weighs areas alike.
+    assert _values(Mentee("b", grade=0.3), with_grade)["performance"] == pytest.approx(0.4)
+    perfect = Mentee("c", performance={"Quiz": 1.0, "Lab": 1.0})
+    assert _values(perfect, with_grade)["performance"] == pytest.approx((1.0 + 0.4) / 2)
+
+
+@pytest.mark.parametrize("name", FACTORS)
+def test_missing_inputs_are_neutral_on_either_side(name):
+    full_mentee = Mentee("a", ("python",), "data science", {"Quiz": 0.3}, 0.5, ("en",), frozenset({1, 2, 3}))
+    full_mentor = Mentor("x", ("python",), "data science", {"Quiz": 0.9}, 0.9, ("en",), frozenset({1}))
+    empty_mentee, empty_mentor = Mentee("b"), Mentor("y")
+    assert _values(empty_mentee, full_mentor)[name] == NEUTRAL_VALUE
+    assert _values(full_mentee, empty_mentor)[name] == NEUTRAL_VALUE
+    assert _values(empty_mentee, empty_mentor)[name] == NEUTRAL_VALUE
+    assert _values(full_mentee, full_mentor)[name] != NEUTRAL_VALUE
+
+
+def test_empty_availability_counts_as_unknown():
+    assert _values(Mentee("a", availability=frozenset()), Mentor("x", availability={1}))["availability"] == 0.5
+
+
+def test_aspirations_compare_with_the_mentors_skills_too():
+    mentee = Mentee("a", aspirations="I dream of robotics")
+    assert _values(mentee, Mentor("x", skills=("Robotics",)))["aspirations"] > 0.5
+    assert _values(mentee, Mentor("y", about="gardening"))["aspirations"] == 0.0
+
+
+def test_no_people():
+    profiles = build_profiles([], [])
+    (fused,) = fuse(profiles, [DEFAULT_WEIGHTS], np.arange(0), np.arange(0), language_penalty=True)
+    assert fused.scores(0, 0).shape == (0, 0)
+    profiles = build_profiles([Mentee("a")], [])
+    (fused,) = fuse(profiles, [DEFAULT_WEIGHTS], np.arange(1), np.arange(0), language_penalty=False)
+    assert fused.scores(0, 1).shape == (1, 0)
