@@ -43,6 +43,9 @@ GRID = 1e-6
 FULL_GRAPH_PAIRS = 20_000_000
 # Scores within this much below a threshold are kept as candidates, so the rounded order decides.
 _SLACK = np.float32(2e-6)
+# Scores (bonus included) are below 2: as multiples of GRID they fit in 21 bits.
+_VALUE_BITS = 21
+_VALUE_MAX = (1 << _VALUE_BITS) - 1
 # A later chunk's score beats a mentor's held R-th score only if it rounds higher: above it by half the grid.
 _BEAT = np.float32(0.45 * GRID)
 
@@ -156,9 +159,28 @@ def _row_thresholds(s: np.ndarray, k: int) -> np.ndarray:
     return np.partition(maxima, maxima.shape[1] - k, axis=1)[:, maxima.shape[1] - k]
 
 
+def _order(group: np.ndarray, value: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """The order of entries by (group asc, value desc, other asc), for values on the grid in [0, 2).
+
+    Packs the three into one int64 key, ``(group * 2^21 + (2^21 - 1 - value / GRID)) * n_other + other``, and
+    sorts that: one integer sort (vectorised with AVX-512 in numpy >= 1.26) instead of a three-key lexsort,
+    several times faster on the millions of entries of a full graph. The (group, other) pairs are distinct, so
+    the keys are and the order is unique. Falls back to ``lexsort`` if the key would not fit in 63 bits.
+    """
+    if group.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    n_other = int(other.max()) + 1
+    n_group = int(group.max()) + 1
+    if n_group * n_other * float(1 << _VALUE_BITS) >= float(1 << 62):
+        return np.lexsort((other, -value, group))
+    q = np.rint(np.asarray(value, dtype=np.float64) * (1.0 / GRID)).astype(np.int64)
+    key = ((group.astype(np.int64) << _VALUE_BITS) | (_VALUE_MAX - q)) * n_other + other
+    return np.argsort(key)
+
+
 def _top_per_group(group: np.ndarray, value: np.ndarray, other: np.ndarray, k: int) -> np.ndarray:
     """Indices of each group's best ``k`` entries by (value desc, other asc), ordered by (group, rank)."""
-    order = np.lexsort((other, -value, group))
+    order = _order(group, value, other)
     g = group[order]
     starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]]) if g.size else np.zeros(0, dtype=np.int64)
     first = np.repeat(starts, np.diff(np.r_[starts, g.size]))
@@ -310,9 +332,9 @@ def build_graph(
         if full:
             in_top[:] = True
         er, ec, ev, ea = er[~in_top], ec[~in_top], ev[~in_top], ea[~in_top]
-        uniq = _top_per_group(er * m + ec, ev, ec, 1)  # a pair recorded twice (reverse and preference)
+        _, uniq = np.unique(er * m + ec, return_index=True)  # a pair recorded twice (reverse and preference)
         er, ec, ev, ea = er[uniq], ec[uniq], ev[uniq], ea[uniq]
-        order = np.lexsort((ec, -ev, er))
+        order = _order(er, ev, ec)
         er, ec, ev, ea = er[order], ec[order], ev[order], ea[order]
         rows = np.concatenate([rows, er])
         cols = np.concatenate([cols, ec])
@@ -344,7 +366,7 @@ def _apply_bonus(scorer: Scorer, rows, cols, vals, alts):
     touched[rows[hit]] = True
     sel = np.flatnonzero(touched[rows])
     if sel.size:
-        sub = sel[np.lexsort((cols[sel], -vals[sel], rows[sel]))]
+        sub = sel[_order(rows[sel], vals[sel], cols[sel])]
         rows[sel], cols[sel], vals[sel], alts[sel] = rows[sub], cols[sub], vals[sub], alts[sub]
     return rows, cols, vals, alts
 

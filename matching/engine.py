@@ -232,43 +232,40 @@ def _reasons(
         residual_budget=RESIDUAL_BUDGET,
     )[0]
     ex_rows, ex_cols = _forbidden(config, mentees, rows, {p.id: j for j, p in enumerate(mentors)})
-    out = []
+    out: list[Unmatched] = []
     step = chunk_rows(m)
+    has_room = room > 0
     for lo in range(0, rows.size, step):
         hi = min(rows.size, lo + step)
         raw = fused.scores(lo, hi)
-        excluded = np.zeros(raw.shape, dtype=bool)
+        open_ = np.ones(raw.shape, dtype=bool)
         a, b = np.searchsorted(ex_rows, [lo, hi])
-        excluded[ex_rows[a:b] - lo, ex_cols[a:b]] = True
-        no_language = raw < FORBIDDEN_BELOW
+        open_[ex_rows[a:b] - lo, ex_cols[a:b]] = False
+        speaks = open_ & (raw >= FORBIDDEN_BELOW)
         rounded = round_scores(raw)
-        for k in range(hi - lo):
-            mentee_id = mentees[rows[lo + k]].id
-            open_ = ~excluded[k]
-            if not open_.any():
-                out.append(Unmatched(mentee_id, "all_excluded", f"All {m} mentors are excluded for this mentee."))
-                continue
-            speaks = open_ & ~no_language[k]
-            if not speaks.any():
-                detail = f"None of the {int(open_.sum())} mentors who are not excluded shares a language."
-                out.append(Unmatched(mentee_id, "no_shared_language", detail))
-                continue
-            best = float(rounded[k][speaks].max())
-            fits = speaks & (rounded[k] >= config.min_score)
-            if not fits.any():
-                detail = f"The best possible score, {best:.3f}, is below the minimum score {config.min_score:.3f}."
-                out.append(Unmatched(mentee_id, "below_min_score", detail))
-                continue
-            with_room = fits & (room > 0)
-            if not with_room.any():
-                detail = f"All {int(fits.sum())} compatible mentors are at capacity."
-                out.append(Unmatched(mentee_id, "mentors_at_capacity", detail))
-                continue
-            detail = (
-                f"{int(with_room.sum())} compatible mentors have room, but the {config.strategy} assignment "
-                "gave them to other mentees or preferred leaving this one unmatched."
-            )
-            out.append(Unmatched(mentee_id, "not_chosen", detail))
+        fits = speaks & (rounded >= config.min_score)
+        with_room = fits & has_room
+        n_open, n_speaks = open_.sum(axis=1).tolist(), speaks.sum(axis=1).tolist()
+        n_fits, n_room = fits.sum(axis=1).tolist(), with_room.sum(axis=1).tolist()
+        best = np.where(speaks, rounded, -np.inf).max(axis=1).tolist()
+        for k, i in enumerate(rows[lo:hi].tolist()):
+            if not n_open[k]:
+                reason, detail = "all_excluded", f"All {m} mentors are excluded for this mentee."
+            elif not n_speaks[k]:
+                reason = "no_shared_language"
+                detail = f"None of the {n_open[k]} mentors who are not excluded shares a language with this mentee."
+            elif not n_fits[k]:
+                reason = "below_min_score"
+                detail = f"The best possible score, {best[k]:.3f}, is below the minimum score {config.min_score:.3f}."
+            elif not n_room[k]:
+                reason, detail = "mentors_at_capacity", f"All {n_fits[k]} compatible mentors are at capacity."
+            else:
+                reason = "not_chosen"
+                detail = (
+                    f"{n_room[k]} compatible mentors have room, but the {config.strategy} assignment gave them to "
+                    "other mentees or left this one unmatched."
+                )
+            out.append(Unmatched(mentees[i].id, reason, detail))
     return out
 
 
