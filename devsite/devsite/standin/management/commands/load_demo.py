@@ -34,7 +34,7 @@ DEMO_PASSWORD = "ementor-demo"  # a published demo password, for a local develop
 AREAS = ("Homework", "Labs", "Midterm Exam", "Final Exam")
 N_LEARNERS = 60
 N_STRONG = 12
-N_JOINED = 48  # learners who joined as mentees; the others have not (yet), like "newcomer"
+N_JOINED = 56  # learners who joined as mentees; the others have not (yet), like "newcomer"
 SKILLS = ["Python", "pandas", "Statistics", "Plotting", "SQL", "Data cleaning", "Machine learning", "Writing reports"]
 TIME_ZONES = ["Europe/Paris", "America/New_York", "Asia/Kolkata", "America/Sao_Paulo", "Africa/Lagos",
               "Europe/Madrid", "Asia/Tokyo", "UTC", "Europe/Berlin"]
