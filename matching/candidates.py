@@ -16,10 +16,10 @@ the useful pairs survive the chunk:
   minimum score is the floor of both thresholds (equivalent to filtering after top-K, as the filter is
   monotone in the score).
 
-Scores are rounded to a grid of ``GRID = 1e-6`` before any decision, and ties are broken by index (mentor
-index within a mentee's row, mentee index within a mentor's column). float32 GEMMs differ in the last bits
-between BLAS builds; rounding makes those differences vanish except at the rare grid boundary, so the
-candidates and the assignment are the same across machines and numpy versions.
+Scores are exact (fixed-point features, see ``matching.features``): the same pair gets bitwise the same score
+in every chunk shape, on every BLAS and numpy version, so candidate sets, orders and the assignment are
+reproducible everywhere. Ties are broken by index (mentor index within a mentee's row, mentee index within a
+mentor's column).
 
 Small programs (``n * m <= FULL_GRAPH_PAIRS``, or ``top_k >= m``) keep every allowed pair: the solver is then
 exact on the whole problem.
@@ -32,27 +32,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from matching.features import FusedFeatures
+from matching.features import PRODUCT_BITS, FusedFeatures
 from matching.graph import CandidateGraph
 
-__all__ = ["FULL_GRAPH_PAIRS", "GRID", "Scorer", "build_graph", "make_extender", "round_scores"]
+__all__ = ["FULL_GRAPH_PAIRS", "SCORE_QUANTUM", "Scorer", "as_scores", "build_graph", "make_extender"]
 
-#: Scores are decided on this grid (see the module docstring).
-GRID = 1e-6
+#: Every score is a multiple of this (see ``matching.features``).
+SCORE_QUANTUM = 2.0**-PRODUCT_BITS
 #: Programs with at most this many pairs keep every allowed pair (an ~80 MB float32 pass in chunks).
 FULL_GRAPH_PAIRS = 20_000_000
-# Scores within this much below a threshold are kept as candidates, so the rounded order decides.
-_SLACK = np.float32(2e-6)
-# Scores (bonus included) are below 2: as multiples of GRID they fit in 21 bits.
-_VALUE_BITS = 21
+# Scores (bonus included) are below 2: as multiples of SCORE_QUANTUM they fit in 23 bits.
+_VALUE_BITS = PRODUCT_BITS + 1
 _VALUE_MAX = (1 << _VALUE_BITS) - 1
-# A later chunk's score beats a mentor's held R-th score only if it rounds higher: above it by half the grid.
-_BEAT = np.float32(0.45 * GRID)
 
 
-def round_scores(values: np.ndarray) -> np.ndarray:
-    """Round scores to the decision grid, as float64 (``-inf`` stays ``-inf``)."""
-    return np.round(np.asarray(values, dtype=np.float64) * (1.0 / GRID)) * GRID
+def as_scores(values: np.ndarray) -> np.ndarray:
+    """Return float32 scores as float64 (exactly: they are fixed-point numbers)."""
+    return np.asarray(values, dtype=np.float64)
 
 
 def chunk_rows(n_mentors: int) -> int:
@@ -67,7 +63,7 @@ class Scorer:
     Attributes:
         fused: the score's features.
         alt: optional second features over the same columns (the mentor side's weights, stable strategy).
-        min_score: pairs whose rounded score is below it are forbidden.
+        min_score: pairs scoring below it are forbidden.
         excluded_rows / excluded_cols: forbidden pairs (mentee row, mentor column), sorted by row.
         bonus_rows / bonus_cols / bonus: a tie-break bonus added to some allowed pairs' solver score (mentee
             preferences), sorted by row.
@@ -94,8 +90,9 @@ class Scorer:
 
     @property
     def floor(self) -> np.float32:
-        """Raw float32 scores below this can never round to an allowed score."""
-        return np.float32(self.min_score - 2 * GRID)
+        """The largest float32 not above ``min_score``: scores below it are below the minimum."""
+        floor = np.float32(self.min_score)
+        return np.nextafter(floor, np.float32(-np.inf)) if float(floor) > self.min_score else floor
 
     def _slice(self, rows: np.ndarray, cols: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
         a, b = np.searchsorted(rows, [lo, hi])
@@ -115,7 +112,7 @@ class Scorer:
         return self.bonus_rows[a:b] - lo, self.bonus_cols[a:b], self.bonus[a:b]
 
     def _finish(self, s: np.ndarray, brow: np.ndarray, bcol: np.ndarray, bval: np.ndarray) -> np.ndarray:
-        out = round_scores(s)
+        out = as_scores(s)
         out[out < self.min_score] = -np.inf
         if brow.size:
             out[brow, bcol] += bval  # -inf + bonus stays -inf
@@ -124,14 +121,14 @@ class Scorer:
     def score_block(self, lo: int, hi: int) -> np.ndarray:
         """Return the solver's float64 (hi - lo, m) scores of mentees lo..hi-1, ``-inf`` for forbidden pairs.
 
-        These are exactly the values the candidate graph holds for the same pairs (rounded, bonus included),
+        These are exactly the values the candidate graph holds for the same pairs (bonus included),
         as LP-dual certification requires.
         """
         s, _ = self.raw(lo, hi)
         return self._finish(s, *self.bonus_block(lo, hi))
 
     def score_rows(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        """Return the solver's scores (and rounded mentor-side scores) of arbitrary rows against every mentor."""
+        """Return the solver's scores (and mentor-side scores) of arbitrary rows against every mentor."""
         rows = np.asarray(rows, dtype=np.int64)
         s = self.fused.rows_scores(rows)
         pos = {int(r): k for k, r in enumerate(rows)}
@@ -141,7 +138,7 @@ class Scorer:
         bo = np.isin(self.bonus_rows, rows)
         brow = np.array([pos[int(r)] for r in self.bonus_rows[bo]], dtype=np.int64)
         out = self._finish(s, brow, self.bonus_cols[bo], self.bonus[bo])
-        alt = round_scores(self.alt.rows_scores(rows)) if self.alt is not None else None
+        alt = as_scores(self.alt.rows_scores(rows)) if self.alt is not None else None
         return out, alt
 
 
@@ -162,7 +159,7 @@ def _row_thresholds(s: np.ndarray, k: int) -> np.ndarray:
 def _order(group: np.ndarray, value: np.ndarray, other: np.ndarray) -> np.ndarray:
     """The order of entries by (group asc, value desc, other asc), for values on the grid in [0, 2).
 
-    Packs the three into one int64 key, ``(group * 2^21 + (2^21 - 1 - value / GRID)) * n_other + other``, and
+    Packs the three into one int64 key, ``(group * 2^23 + (2^23 - 1 - value / 2^-22)) * n_other + other``, and
     sorts that: one integer sort (vectorised with AVX-512 in numpy >= 1.26) instead of a three-key lexsort,
     several times faster on the millions of entries of a full graph. The (group, other) pairs are distinct, so
     the keys are and the order is unique. Falls back to ``lexsort`` if the key would not fit in 63 bits.
@@ -173,7 +170,7 @@ def _order(group: np.ndarray, value: np.ndarray, other: np.ndarray) -> np.ndarra
     n_group = int(group.max()) + 1
     if n_group * n_other * float(1 << _VALUE_BITS) >= float(1 << 62):
         return np.lexsort((other, -value, group))
-    q = np.rint(np.asarray(value, dtype=np.float64) * (1.0 / GRID)).astype(np.int64)
+    q = np.rint(np.asarray(value, dtype=np.float64) * (1.0 / SCORE_QUANTUM)).astype(np.int64)
     key = ((group.astype(np.int64) << _VALUE_BITS) | (_VALUE_MAX - q)) * n_other + other
     return np.argsort(key)
 
@@ -191,8 +188,11 @@ class _ReverseTop:
     """Each mentor's best ``r`` (row, score) over the chunks seen so far, with a running admission threshold."""
 
     def __init__(self, m: int, r: int, floor: np.float32, min_score: float) -> None:
-        self.m, self.r, self.floor, self.min_score = m, r, floor, min_score
-        self.threshold = np.full(m, floor, dtype=np.float32)
+        self.m, self.r, self.min_score = m, r, min_score
+        # A score is recorded when it is above its mentor's threshold: just below the floor until the mentor
+        # holds r scores, then its r-th best (a later row must beat it strictly; ties go to the lower row).
+        self.open = np.nextafter(floor, np.float32(-np.inf))
+        self.threshold = np.full(m, self.open, dtype=np.float32)
         self.rows = np.zeros(0, dtype=np.int64)
         self.cols = np.zeros(0, dtype=np.int64)
         self.vals = np.zeros(0)
@@ -207,7 +207,7 @@ class _ReverseTop:
         first = lo == 0
         if first:
             # First chunk: the exact top r of every column (a stable sort breaks ties by row).
-            rs = round_scores(s)
+            rs = as_scores(s)
             take = min(self.r, s.shape[0])
             top = np.argsort(-rs, axis=0, kind="stable")[:take]
             cols = np.broadcast_to(np.arange(self.m), top.shape)
@@ -218,8 +218,8 @@ class _ReverseTop:
             rr, cc = np.nonzero(s > self.threshold[None, :])
         if rr.size == 0:
             return
-        vals = round_scores(s[rr, cc])
-        alts = round_scores(alt[rr, cc]) if alt is not None else vals
+        vals = as_scores(s[rr, cc])
+        alts = as_scores(alt[rr, cc]) if alt is not None else vals
         self.pending.append((rr + lo, cc, vals, alts))
         self.n_pending += rr.size
         if first or self.n_pending > 2 * self.m * self.r + 100_000:
@@ -237,12 +237,12 @@ class _ReverseTop:
         keep = _top_per_group(cols, vals, rows, self.r)
         self.rows, self.cols, self.vals, self.alts = rows[keep], cols[keep], vals[keep], alts[keep]
         full = np.bincount(self.cols, minlength=self.m) >= self.r
-        # The last kept entry of a full column is its r-th best; a later row must round strictly higher.
+        # The last kept entry of a full column is its r-th best; a later row must beat it strictly.
         last = np.flatnonzero(np.r_[self.cols[1:] != self.cols[:-1], True]) if self.cols.size else np.zeros(0, int)
         rth = np.full(self.m, -np.inf)
         rth[self.cols[last]] = self.vals[last]
-        raised = np.where(full, (rth + float(_BEAT)).astype(np.float32), self.floor)
-        self.threshold = np.maximum(self.threshold, raised.astype(np.float32))
+        raised = np.where(full, rth, self.open).astype(np.float32)
+        self.threshold = np.maximum(self.threshold, raised)
 
 
 def build_graph(
@@ -263,8 +263,8 @@ def build_graph(
         chunk: mentees per chunk (default: :func:`chunk_rows`).
 
     Returns:
-        The candidate graph (rows sorted by descending solver score, ties by mentor index; scores rounded to
-        :data:`GRID`, preference bonus included) and the mentor-side score of each edge (rounded; the same as
+        The candidate graph (rows sorted by descending solver score, ties by mentor index; preference bonus
+        included) and the mentor-side score of each edge (the same as
         the graph's scores without bonus when the scorer has no ``alt``).
     """
     n, m = scorer.n_mentees, scorer.n_mentors
@@ -286,22 +286,22 @@ def build_graph(
         s, alt = scorer.raw(lo, hi)
         if full:
             rr, cc = np.nonzero(s >= floor)
-            vals = round_scores(s[rr, cc])
+            vals = as_scores(s[rr, cc])
             keep = _top_per_group(rr, vals, cc, m)
         else:
-            th = np.maximum(_row_thresholds(s, min(top_k, m)) - _SLACK, floor)
+            th = np.maximum(_row_thresholds(s, min(top_k, m)), floor)
             rr, cc = np.nonzero(s >= th[:, None])
             if rr.size > 8 * top_k * (hi - lo):  # massive ties: sort those rows' values outright
-                rs = round_scores(s)
+                rs = as_scores(s)
                 top = np.argsort(-rs, axis=1, kind="stable")[:, :top_k]
                 rr = np.repeat(np.arange(hi - lo), top.shape[1])
                 cc = top.ravel()
-            vals = round_scores(s[rr, cc])
+            vals = as_scores(s[rr, cc])
             keep = _top_per_group(rr, vals, cc, top_k)
         rr, cc, vals = rr[keep], cc[keep], vals[keep]
         ok = vals >= scorer.min_score
         rr, cc, vals = rr[ok], cc[ok], vals[ok]
-        alts = round_scores(alt[rr, cc]) if alt is not None else vals
+        alts = as_scores(alt[rr, cc]) if alt is not None else vals
         parts.append((rr + lo, cc, vals, alts))
         if rr.size:
             ends = np.flatnonzero(np.r_[rr[1:] != rr[:-1], True])
@@ -312,9 +312,9 @@ def build_graph(
         # Preference pairs outside the top-K still become candidates.
         br, bc, _ = scorer.bonus_block(lo, hi)
         if br.size:
-            bv = round_scores(s[br, bc])
+            bv = as_scores(s[br, bc])
             ok = bv >= scorer.min_score
-            ba = round_scores(alt[br, bc]) if alt is not None else bv
+            ba = as_scores(alt[br, bc]) if alt is not None else bv
             extras.append((br[ok] + lo, bc[ok], bv[ok], ba[ok]))
     reverse.merge()
     extras.append((reverse.rows, reverse.cols, reverse.vals, reverse.alts))

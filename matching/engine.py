@@ -27,10 +27,10 @@ from matching import assignment
 from matching.candidates import (
     FULL_GRAPH_PAIRS,
     Scorer,
+    as_scores,
     build_graph,
     chunk_rows,
     make_extender,
-    round_scores,
 )
 from matching.data import (
     Match,
@@ -43,7 +43,7 @@ from matching.data import (
 )
 from matching.errors import InvalidInputError
 from matching.explain import explain
-from matching.features import FORBIDDEN_BELOW, Profiles, build_profiles, fuse
+from matching.features import FORBIDDEN_BELOW, PRODUCT_BITS, Profiles, build_profiles, fuse, quantise
 from matching.graph import CandidateGraph
 
 __all__ = ["PREFERENCE_BONUS", "match"]
@@ -168,7 +168,7 @@ def _preferences(
         for k, j in enumerate(prefs):
             rows.append(r)
             cols.append(j)
-            vals.append(round_scores(bonus * (len(prefs) - k) / len(prefs)) if bonus else 0.0)
+            vals.append(float(quantise(bonus * (len(prefs) - k) / len(prefs), PRODUCT_BITS)))
     order = np.lexsort((np.array(cols, dtype=np.int64), np.array(rows, dtype=np.int64)))
     return (
         np.array(rows, dtype=np.int64)[order],
@@ -242,7 +242,7 @@ def _reasons(
         a, b = np.searchsorted(ex_rows, [lo, hi])
         open_[ex_rows[a:b] - lo, ex_cols[a:b]] = False
         speaks = open_ & (raw >= FORBIDDEN_BELOW)
-        rounded = round_scores(raw)
+        rounded = as_scores(raw)
         fits = speaks & (rounded >= config.min_score)
         with_room = fits & has_room
         n_open, n_speaks = open_.sum(axis=1).tolist(), speaks.sum(axis=1).tolist()

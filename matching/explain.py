@@ -1,8 +1,10 @@
 """Explanations of matched pairs: each factor's value, weight and contribution, and the evidence behind them.
 
-Only matched pairs are explained (at most one per mentee), with the same per-factor features the score was
-built from, evaluated in float64 and vectorised over all pairs at once; so a match's contributions sum to its
-score (to float64 rounding) and the score agrees with the solver's float32 score to about 1e-6.
+Only matched pairs are explained (at most one per mentee), from the same fixed-point per-factor features the
+score was built from, in float64 and vectorised over all pairs at once. Each contribution is exactly what the
+fused product added for that factor, so a match's contributions sum exactly to the score the solver used, and
+``value = contribution / weight`` (with the weight as the arithmetic used it, on a 2^-21 grid: the displayed
+weight differs by less than 5e-7).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from matching.data import (
     Mentee,
     Mentor,
 )
-from matching.features import Profiles
+from matching.features import Profiles, quantised_weights
 
 __all__ = ["MAX_AREAS", "MAX_TERMS", "explain"]
 
@@ -191,10 +193,18 @@ def explain(
     n_pairs = mentee_idx.shape[0]
     if n_pairs == 0:
         return []
-    values = {}
+    # The exact contribution of each factor (what the solver's score added up), and the value it stands for.
+    contributions, values = {}, {}
+    arithmetic_weights = quantised_weights(weights)
     for name in FACTORS:
         columns = kept_terms if name == "aspirations" else None
-        values[name] = profiles.factors[name].values(mentee_idx, mentor_idx, columns)
+        factor = profiles.factors[name]
+        quantised = arithmetic_weights[name]
+        contributions[name] = factor.contributions(quantised, mentee_idx, mentor_idx, columns)
+        if quantised > 0:
+            values[name] = contributions[name] / quantised
+        else:  # the factor does not count; still say what it would be
+            values[name] = factor.values(mentee_idx, mentor_idx, columns)
     known = {
         name: (profiles.factors[name].mentee_known[mentee_idx], profiles.factors[name].mentor_known[mentor_idx])
         for name in FACTORS
@@ -203,8 +213,8 @@ def explain(
     shared_skill_matrix = skills.mentee[mentee_idx].multiply(skills.mentor[mentor_idx])
     shared_skills = _row_lists(shared_skill_matrix, profiles.skill_labels)
     wanted = np.diff(skills.mentee.indptr)[mentee_idx].tolist()
-    text = profiles.factors["aspirations"]
-    shared_terms = _row_lists(text.mentee[mentee_idx].multiply(text.mentor[mentor_idx]), profiles.terms, MAX_TERMS)
+    shared_text = profiles.text_mentee[mentee_idx].multiply(profiles.text_mentor[mentor_idx])
+    shared_terms = _row_lists(shared_text, profiles.terms, MAX_TERMS)
     areas, common = _areas(profiles, mentee_idx, mentor_idx)
     has_areas = (np.diff(profiles.mentee_area_scores.indptr)[mentee_idx] > 0).tolist()
     langs = profiles.mentee_languages[mentee_idx].multiply(profiles.mentor_languages[mentor_idx])
@@ -235,7 +245,7 @@ def explain(
             for n, a, note in zip(neutral, mentee_known.tolist(), plain_notes[name])
         ]
         # Factor scores are immutable, so equal ones are shared: few distinct values for most factors.
-        keys = list(zip(values[name].tolist(), neutral, notes))
+        keys = list(zip(contributions[name].tolist(), values[name].tolist(), neutral, notes))
         distinct = list(dict.fromkeys(keys))
         weight = float(weights[name])
         made = _instances(
@@ -243,13 +253,14 @@ def explain(
             len(distinct),
             factor=repeat(name),
             weight=repeat(weight),
-            value=(k[0] for k in distinct),
-            contribution=(weight * k[0] for k in distinct),
-            neutral=(k[1] for k in distinct),
-            note=(k[2] for k in distinct),
+            value=(k[1] for k in distinct),
+            contribution=(k[0] for k in distinct),
+            neutral=(k[2] for k in distinct),
+            note=(k[3] for k in distinct),
         )
         per_factor.append(list(map(dict(zip(distinct, made)).__getitem__, keys)))
-    scores = np.sum([weights[name] * values[name] for name in FACTORS], axis=0).tolist()
+    # Sums of fixed-point numbers: exact in any order, and equal to the solver's score of the pair.
+    scores = np.sum([contributions[name] for name in FACTORS], axis=0).tolist()
     evidence = _instances(
         Evidence,
         n_pairs,

@@ -1,37 +1,48 @@
 """Per-factor features, and their fusion into one float32 vector per person so scoring is one matrix product.
 
-Every factor value of a mentee ``i`` and a mentor ``j`` has the same shape:
+Every factor's contribution to the score of a mentee ``i`` and a mentor ``j`` has the same bilinear shape:
 
-    value_f(i, j) = NEUTRAL                          if the mentee lacks the input,
-                  = base_f[j] + U_f[i] . V_f[j]      otherwise,
+    c_f(i, j) = w_f * NEUTRAL                         if the mentee lacks the input,
+              = w_f * NEUTRAL                         if the mentor lacks it,
+              = w_f * base_f[j] + (w_f U_f[i]) . V_f[j]  otherwise,
 
-with sparse rows ``U_f[i]`` (mentee side) and ``V_f[j]`` (mentor side) and a per-mentor constant ``base_f[j]``
-(``NEUTRAL`` when the mentor lacks the input, so ``V_f[j]`` is empty). For each factor:
+with sparse rows ``U_f[i]`` (mentee side) and ``V_f[j]`` (mentor side), so ``value_f = c_f / w_f``:
 
 * skills: ``U`` = the mentee's wanted tags, each ``1/|wanted|``; ``V`` = the mentor's tags as 0/1. The dot is the
-  share of the wanted skills the mentor offers.
+  share of the wanted skills the mentor offers. ``base = 0``.
 * aspirations: unit-norm TF-IDF rows of the mentee's aspirations and of the mentor's about text plus skills;
-  the dot is their cosine.
+  the dot is their cosine. ``base = 0``.
 * performance: ``U[i, a] = need_i(a) / sum_a need_i(a)`` with ``need = 1 - score`` over the mentee's areas
-  (uniform when the mentee is perfect everywhere); the mentor's strength in an area is its score there, or its
-  fallback ``f_j`` (grade, else mean area score, else NEUTRAL) where it has none; with ``base[j] = f_j`` and
+  (uniform when the mentee is perfect everywhere). The mentor's strength in an area is its score there, or its
+  fallback ``f_j`` (grade, else mean area score) where it has none; with ``base[j] = f_j`` and
   ``V[j, a] = score_j(a) - f_j`` the value is the need-weighted mean of the mentor's strengths, in [0, 1]. A
   mentee with a grade but no area scores gets ``f_j``, the mentor's overall strength.
-* language: mentors are grouped by their set of languages; ``U[i, c] = 1`` if the mentee shares a language with
-  group ``c`` and ``V[j, c] = 1`` for the mentor's group. The dot is exactly 1 or 0.
+* language: mentors are grouped by their set of languages; ``U[i, g] = 1`` if the mentee shares a language with
+  group ``g`` and ``V[j, g] = 1`` for the mentor's group. The dot is exactly 1 or 0. ``base = 0``.
 * availability: ``U[i, h] = 1/|hours_i|`` and ``V[j, h] = 1`` over the 168 weekly hours; the dot is the
-  share of the mentee's hours the mentor is also free.
+  share of the mentee's hours the mentor is also free. ``base = 0``.
 
-So the weighted score ``sum_f w_f value_f`` is one dot product of a mentee vector and a mentor vector, over the
-columns ``[constant | one base column per factor | every factor's U/V columns]``: the constant column
-carries ``sum_f w_f NEUTRAL [mentee lacks f]`` (mentor side 1), the base column of ``f`` carries
-``w_f [mentee has f]`` against ``base_f[j]``, and the term columns carry ``w_f U_f`` against ``V_f``. The
-weights live on the mentee side only, so a second set of weights (the mentor side's, for the stable strategy)
-reuses the mentor vectors.
+So the score ``sum_f c_f`` is one dot product of a mentee vector and a mentor vector over the columns
+``[constant | one "mentor lacks f" column per factor | performance fallback | every factor's U/V columns]``:
+the constant column carries ``sum_f w_f NEUTRAL [mentee lacks f]`` against 1; the column of factor ``f``
+carries ``w_f [mentee has f]`` against ``NEUTRAL [mentor lacks f]``; the fallback column carries
+``w_perf [mentee has performance]`` against ``f_j [mentor has performance]``; the term columns carry
+``w_f U_f`` against ``V_f``. The weights live on the mentee side only, so a second set of weights (the mentor
+side's, for the stable strategy) reuses the mentor vectors.
 
-``language_required`` folds into the same product: the language columns of a mentee become
-``(w + P) U - P`` (for mentees with languages), which subtracts ``P = 2`` from exactly the pairs that share no
-language, so they score below zero and every allowed pair scores in [0, 1].
+``language_required`` folds into the same product: a mentee's language entries become ``w U - P (1 - U)``,
+which subtracts ``P = 1.25`` from exactly the pairs that share no language, so they score below zero while
+every allowed pair scores in [0, 1].
+
+Exact arithmetic. Every entry is a fixed-point number: weights are cut to 21 fractional bits, the mentee side of
+the binary factors (skills, language, availability) to 22, and both sides of the real-valued factors
+(aspirations, performance) to 11 each. Every product is then a multiple of 2^-22 and every partial sum of a
+pair's dot product stays below 4 in magnitude, so it fits float32's 24-bit significand: the float32 GEMM adds
+exact numbers and its result does not depend on the order of the additions. Scores are therefore bitwise
+identical whatever the chunking, the BLAS build, the thread count or the numpy version, and a match's
+contributions (recomputed in float64 by :meth:`Factor.contributions`) sum exactly to the score the solver used.
+The cost is a quantisation of the text and performance features of about 2^-11 (0.05 %) per entry, far below
+anything a person could notice, and identical on every machine.
 
 The dense width of the product is bounded: columns are ranked by how many pairs they touch
 (``nnz(U col) * nnz(V col)``); the top ``dense_width`` go into the dense float32 GEMM and the rest stay sparse
@@ -55,30 +66,63 @@ from matching.text import normalise_tag, term_matrix
 __all__ = [
     "FORBIDDEN_BELOW",
     "LANGUAGE_PENALTY",
+    "PRODUCT_BITS",
     "Factor",
     "FusedFeatures",
     "Profiles",
     "build_profiles",
     "fuse",
+    "quantise",
+    "quantised_weights",
 ]
 
-#: What ``language_required`` subtracts from a pair that shares no language.
-LANGUAGE_PENALTY = 2.0
-#: Fused scores below this are forbidden pairs (allowed pairs score in [0, 1], forbidden ones below -1).
-FORBIDDEN_BELOW = -0.5
+#: What ``language_required`` subtracts from a pair that shares no language (exact in binary).
+LANGUAGE_PENALTY = 1.25
+#: Fused scores below this are forbidden pairs (allowed pairs score in [0, 1], forbidden ones at most -0.25).
+FORBIDDEN_BELOW = -0.125
+#: Every product in the fused dot product is a multiple of 2^-PRODUCT_BITS.
+PRODUCT_BITS = 22
+#: Weights are cut to this many fractional bits (so w/2, the neutral contribution, is a multiple of 2^-22).
+WEIGHT_BITS = 21
+#: Fractional bits of each side of the real-valued factors (aspirations, performance).
+REAL_BITS = 11
+
+
+def quantise(values: np.ndarray, bits: int) -> np.ndarray:
+    """Round towards minus infinity to a multiple of ``2**-bits`` (float64 in, float64 out, exact)."""
+    scale = float(1 << bits)
+    return np.floor(np.asarray(values, dtype=np.float64) * scale) / scale
+
+
+def quantised_weights(weights: Mapping[str, float]) -> dict[str, float]:
+    """The weights the arithmetic uses: multiples of 2^-21 within 2^-21 of ``weights``, with the same sum.
+
+    Each weight is cut to :data:`WEIGHT_BITS` fractional bits and the units lost are handed back to the largest
+    remainders (largest remainder method, ties in factor order), so weights summing to 1 still do and a pair
+    neutral on every factor scores exactly 0.5.
+    """
+    scale = float(1 << WEIGHT_BITS)
+    units = np.array([float(weights.get(name, 0.0)) * scale for name in FACTORS])
+    floor = np.floor(units)
+    missing = int(np.rint(units.sum() - floor.sum()))
+    if missing > 0:
+        order = np.lexsort((np.arange(len(FACTORS)), -(units - floor)))
+        floor[order[:missing]] += 1.0
+    return {name: float(floor[k] / scale) for k, name in enumerate(FACTORS)}
 
 
 @dataclass(frozen=True, eq=False)
 class Factor:
-    """One factor's features: ``value(i, j) = base[j] + mentee[i] . mentor[j]``, NEUTRAL if the mentee lacks it.
+    """One factor's features (see the module docstring).
 
     Attributes:
         name: one of :data:`~matching.data.FACTORS`.
         mentee_known: bool (n_mentees,): the mentee has the input.
         mentor_known: bool (n_mentors,): the mentor has the input.
-        mentee: CSR float64 (n_mentees x n_columns), empty rows for mentees without the input.
-        mentor: CSR float64 (n_mentors x n_columns).
-        base: float64 (n_mentors,).
+        mentee: CSR float64 (n_mentees x n_columns), unweighted, empty rows for mentees without the input.
+        mentor: CSR float64 (n_mentors x n_columns), already fixed-point.
+        fallback: float64 (n_mentors,) fixed-point ``base`` of known mentors (performance), or None (base 0).
+        mentee_bits: fractional bits of the weighted mentee side.
         labels: what each column stands for (a skill, a term, an area, a language group, an hour).
     """
 
@@ -87,27 +131,48 @@ class Factor:
     mentor_known: np.ndarray
     mentee: sp.csr_matrix
     mentor: sp.csr_matrix
-    base: np.ndarray
+    fallback: np.ndarray | None
+    mentee_bits: int
     labels: tuple[str, ...]
 
-    def values(self, mentees: np.ndarray, mentors: np.ndarray, columns: np.ndarray | None = None) -> np.ndarray:
-        """Return the factor's float64 value for the pairs ``(mentees[e], mentors[e])``.
+    def mentee_side(self, weight: float, rows: np.ndarray) -> sp.csr_matrix:
+        """Return the fixed-point weighted mentee rows ``quantise(weight * U[rows])`` (``weight`` quantised)."""
+        block = self.mentee[rows]
+        out = sp.csr_matrix((quantise(weight * block.data, self.mentee_bits), block.indices, block.indptr), block.shape)
+        out.eliminate_zeros()
+        return out
+
+    def fallback_weight(self, weight: float) -> float:
+        """The mentee-side entry of the fallback column (it meets a fixed-point ``f_j``)."""
+        return float(quantise(np.float64(weight), REAL_BITS))
+
+    def contributions(
+        self, weight: float, mentees: np.ndarray, mentors: np.ndarray, columns: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Return the exact float64 contribution ``c_f`` of the pairs ``(mentees[e], mentors[e])``.
+
+        These are the very numbers the fused product adds for this factor, so over all factors they sum, bit for
+        bit, to the score the solver used.
 
         Args:
+            weight: the quantised weight (:func:`quantised_weights`).
             mentees: mentee indices.
             mentors: mentor indices, aligned with ``mentees``.
-            columns: an optional bool mask of the columns to count (the aspiration terms kept in the score).
+            columns: an optional bool mask of the columns the score counts (the aspiration terms kept).
         """
-        left = self.mentee[mentees]
-        right = self.mentor[mentors]
+        left = self.mentee_side(weight, mentees)
         if columns is not None:
-            keep = sp.diags(columns.astype(np.float64))
-            left = left @ keep
-        dots = np.asarray(left.multiply(right).sum(axis=1)).ravel()
-        out = self.base[mentors] + dots
-        out = np.where(self.mentee_known[mentees], out, NEUTRAL_VALUE)
-        # Rounding can leave 1 + 1e-16; the value is a share or a cosine, so clip to its true range.
-        return np.clip(out, 0.0, 1.0)
+            left = left @ sp.diags(columns.astype(np.float64))
+        dots = np.asarray(left.multiply(self.mentor[mentors]).sum(axis=1), dtype=np.float64).ravel()
+        if self.fallback is not None:
+            dots += self.fallback_weight(weight) * self.fallback[mentors]
+        neutral = weight * NEUTRAL_VALUE
+        known = self.mentee_known[mentees] & self.mentor_known[mentors]
+        return np.where(known, dots, neutral)
+
+    def values(self, mentees: np.ndarray, mentors: np.ndarray, columns: np.ndarray | None = None) -> np.ndarray:
+        """Return the factor's value in [0, 1] for the pairs (its contribution at weight 1)."""
+        return self.contributions(1.0, mentees, mentors, columns)
 
 
 @dataclass(frozen=True, eq=False)
@@ -118,6 +183,7 @@ class Profiles:
         factors: name -> :class:`Factor`, for every factor.
         skill_labels: display form of each skill column (first spelling seen).
         terms: the term of each aspiration column.
+        text_mentee / text_mentor: the exact TF-IDF rows (CSR), for the evidence of shared terms.
         areas: the course area of each performance column.
         mentee_area_scores / mentor_area_scores: CSR (people x areas) holding ``score + 1`` where a score is
             known (the offset keeps a score of 0 from vanishing in the sparse structure).
@@ -132,6 +198,8 @@ class Profiles:
     factors: Mapping[str, Factor]
     skill_labels: tuple[str, ...]
     terms: tuple[str, ...]
+    text_mentee: sp.csr_matrix
+    text_mentor: sp.csr_matrix
     areas: tuple[str, ...]
     mentee_area_scores: sp.csr_matrix
     mentor_area_scores: sp.csr_matrix
@@ -202,10 +270,6 @@ def _binary(entries: tuple[np.ndarray, np.ndarray], n_rows: int, n_cols: int) ->
     return out
 
 
-def _known_base(known: np.ndarray) -> np.ndarray:
-    return np.where(known, 0.0, NEUTRAL_VALUE)
-
-
 def _skills(mentees: Sequence[Mentee], mentors: Sequence[Mentor]) -> tuple[Factor, tuple[str, ...]]:
     vocab = _Vocabulary()
     wanted_entries = _tag_matrix([m.skills_wanted for m in mentees], vocab)
@@ -220,20 +284,25 @@ def _skills(mentees: Sequence[Mentee], mentors: Sequence[Mentor]) -> tuple[Facto
     mentee_known = counts > 0
     mentor_known = np.diff(mentor.indptr) > 0
     labels = tuple(vocab.labels)
-    factor = Factor("skills", mentee_known, mentor_known, mentee, mentor, _known_base(mentor_known), labels)
+    factor = Factor("skills", mentee_known, mentor_known, mentee, mentor, None, PRODUCT_BITS, labels)
     return factor, labels
 
 
-def _aspirations(mentees: Sequence[Mentee], mentors: Sequence[Mentor]) -> Factor:
+def _aspirations(mentees: Sequence[Mentee], mentors: Sequence[Mentor]) -> tuple[Factor, sp.csr_matrix, sp.csr_matrix]:
     texts = [m.aspirations for m in mentees]
     texts += [f"{m.about}\n{' ; '.join(m.skills)}" if m.skills else m.about for m in mentors]
     tm = term_matrix(texts)
     n = len(mentees)
     mentee = tm.matrix[:n]
-    mentor = tm.matrix[n:]
+    mentor_exact = tm.matrix[n:]
+    mentor = sp.csr_matrix(
+        (quantise(mentor_exact.data, REAL_BITS), mentor_exact.indices, mentor_exact.indptr), mentor_exact.shape
+    )
+    mentor.eliminate_zeros()
     mentee_known = np.diff(mentee.indptr) > 0
-    mentor_known = np.diff(mentor.indptr) > 0
-    return Factor("aspirations", mentee_known, mentor_known, mentee, mentor, _known_base(mentor_known), tm.terms)
+    mentor_known = np.diff(mentor_exact.indptr) > 0
+    factor = Factor("aspirations", mentee_known, mentor_known, mentee, mentor, None, REAL_BITS, tm.terms)
+    return factor, mentee, mentor_exact
 
 
 def _area_matrix(people: Sequence[Mentee | Mentor], index: dict[str, int], n_cols: int) -> sp.csr_matrix:
@@ -275,13 +344,16 @@ def _performance(
     grade = np.array([NEUTRAL_VALUE if p.grade is None else p.grade for p in mentors], dtype=np.float64).reshape(m)
     has_grade = np.array([p.grade is not None for p in mentors], dtype=bool).reshape(m)
     fallback = np.where(has_grade, grade, np.where(area_count > 0, mean, NEUTRAL_VALUE))
-    mentor = sp.csr_matrix(
-        (mentor_score - fallback[mentor_rows], raw_mentor.indices, raw_mentor.indptr), shape=raw_mentor.shape
-    )
-    mentee_known = (count > 0) | np.array([p.grade is not None for p in mentees], dtype=bool).reshape(n)
     mentor_known = (area_count > 0) | has_grade
+    # Fixed point on the mentor side; the deltas are differences of fixed-point numbers, hence exact, and the
+    # value stays a convex combination of the (fixed-point) strengths.
+    fallback = np.where(mentor_known, quantise(fallback, REAL_BITS), 0.0)
+    delta = quantise(mentor_score, REAL_BITS) - fallback[mentor_rows]
+    mentor = sp.csr_matrix((delta, raw_mentor.indices, raw_mentor.indptr), shape=raw_mentor.shape)
+    mentor.eliminate_zeros()
+    mentee_known = (count > 0) | np.array([p.grade is not None for p in mentees], dtype=bool).reshape(n)
     labels = tuple(vocab.labels)
-    factor = Factor("performance", mentee_known, mentor_known, mentee, mentor, fallback, labels)
+    factor = Factor("performance", mentee_known, mentor_known, mentee, mentor, fallback, REAL_BITS, labels)
     return factor, labels, raw_mentee, raw_mentor
 
 
@@ -315,7 +387,7 @@ def _language(mentees: Sequence[Mentee], mentors: Sequence[Mentor]):
         (np.ones(known_rows.shape[0]), (known_rows, mentor_group[known_rows])), shape=(len(mentors), len(group_sets))
     )
     labels = tuple(" / ".join(vocab.labels[c] for c in s) for s in group_sets)
-    factor = Factor("language", mentee_known, mentor_known, shares, mentor, _known_base(mentor_known), labels)
+    factor = Factor("language", mentee_known, mentor_known, shares, mentor, None, PRODUCT_BITS, labels)
     return factor, tuple(vocab.labels), mentee_bin, mentor_bin, mentor_group
 
 
@@ -342,7 +414,7 @@ def _availability(mentees: Sequence[Mentee], mentors: Sequence[Mentor]):
     mentee_known = counts > 0
     mentor_known = np.diff(mentor_bin.indptr) > 0
     labels = tuple(f"h{h}" for h in range(HOURS_PER_WEEK))
-    factor = Factor("availability", mentee_known, mentor_known, mentee, mentor_bin, _known_base(mentor_known), labels)
+    factor = Factor("availability", mentee_known, mentor_known, mentee, mentor_bin, None, PRODUCT_BITS, labels)
     return factor, mentee_bin, mentor_bin
 
 
@@ -357,7 +429,7 @@ def build_profiles(mentees: Sequence[Mentee], mentors: Sequence[Mentor]) -> Prof
         The :class:`Profiles` of the program.
     """
     skills, skill_labels = _skills(mentees, mentors)
-    aspirations = _aspirations(mentees, mentors)
+    aspirations, text_mentee, text_mentor = _aspirations(mentees, mentors)
     performance, areas, raw_mentee, raw_mentor = _performance(mentees, mentors)
     language, language_labels, mentee_langs, mentor_langs, mentor_group = _language(mentees, mentors)
     availability, mentee_hours, mentor_hours = _availability(mentees, mentors)
@@ -368,6 +440,8 @@ def build_profiles(mentees: Sequence[Mentee], mentors: Sequence[Mentor]) -> Prof
         factors={name: factors[name] for name in FACTORS},
         skill_labels=skill_labels,
         terms=aspirations.labels,
+        text_mentee=text_mentee,
+        text_mentor=text_mentor,
         areas=areas,
         mentee_area_scores=raw_mentee,
         mentor_area_scores=raw_mentor,
@@ -464,6 +538,9 @@ class FusedFeatures:
         return out
 
 
+N_LEAD = 2 + len(FACTORS)  # constant, one "mentor lacks f" column per factor, performance fallback
+
+
 def _mentee_blocks(
     profiles: Profiles,
     weights: Mapping[str, float],
@@ -471,24 +548,25 @@ def _mentee_blocks(
     *,
     language_penalty: bool,
 ) -> tuple[np.ndarray, list[sp.csr_matrix]]:
-    """Return the mentee side of the fused layout: leading columns (constant + bases) and per-factor blocks."""
+    """Return the fixed-point mentee side: leading columns (dense) and one sparse block per factor."""
     n = rows.shape[0]
-    lead = np.zeros((n, 1 + len(FACTORS)))
+    lead = np.zeros((n, N_LEAD))
     blocks = []
+    quantised = quantised_weights(weights)
     for k, name in enumerate(FACTORS):
         factor = profiles.factors[name]
-        w = float(weights.get(name, 0.0))
+        w = quantised[name]
         known = factor.mentee_known[rows]
         lead[:, 0] += w * NEUTRAL_VALUE * ~known
         lead[:, 1 + k] = w * known
-        block = factor.mentee[rows]
+        if factor.fallback is not None:
+            lead[:, 1 + len(FACTORS)] = factor.fallback_weight(w) * known
+        block = factor.mentee_side(w, rows)
         if name == "language" and language_penalty:
-            # (w + P) * shares - P for mentees with languages: -P on exactly the groups they share nothing with.
-            dense = (w + LANGUAGE_PENALTY) * block.toarray() - LANGUAGE_PENALTY * known[:, None]
-            block = sp.csr_matrix(dense)
-        else:
-            block = (block * w).tocsr()
-        block.eliminate_zeros()
+            # w U - P (1 - U) for mentees with languages: -P on exactly the groups they share nothing with.
+            shares = factor.mentee[rows].toarray()
+            block = sp.csr_matrix(w * shares - LANGUAGE_PENALTY * (1.0 - shares) * known[:, None])
+            block.eliminate_zeros()
         blocks.append(block)
     return lead, blocks
 
@@ -513,7 +591,7 @@ def fuse(
         mentee_rows: the mentees to score (indices into ``profiles``), in row order of the result.
         mentor_rows: the mentors to score, in column order of the result.
         language_penalty: make pairs without a shared language score below :data:`FORBIDDEN_BELOW`.
-        dense_width: most columns in the dense GEMM (the leading 6 columns included).
+        dense_width: most columns in the dense GEMM (the leading columns included).
         residual_budget: most pair entries the sparse aspiration columns may add per full scoring pass.
 
     Returns:
@@ -525,10 +603,13 @@ def fuse(
         _mentee_blocks(profiles, w, mentee_rows, language_penalty=language_penalty and k == 0)
         for k, w in enumerate(weight_sets)
     ]
-    n_lead = 1 + len(FACTORS)
+    n_lead = N_LEAD
     mentor_lead = np.ones((mentor_rows.shape[0], n_lead))
     for k, name in enumerate(FACTORS):
-        mentor_lead[:, 1 + k] = profiles.factors[name].base[mentor_rows]
+        factor = profiles.factors[name]
+        mentor_lead[:, 1 + k] = NEUTRAL_VALUE * ~factor.mentor_known[mentor_rows]
+        if factor.fallback is not None:
+            mentor_lead[:, 1 + len(FACTORS)] = factor.fallback[mentor_rows]
     mentor_blocks = [profiles.factors[name].mentor[mentor_rows] for name in FACTORS]
 
     # Rank term columns by the pairs they touch (any weight set's mentee side counts).

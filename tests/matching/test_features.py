@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from matching.data import DEFAULT_WEIGHTS, FACTORS, NEUTRAL_VALUE, Mentee, Mentor
-from matching.features import FORBIDDEN_BELOW, build_profiles, fuse
+from matching.features import FORBIDDEN_BELOW, build_profiles, fuse, quantised_weights
 from tests.matching.people import program
 
 
@@ -14,11 +14,13 @@ def _all_pairs(n, m):
 
 
 def _reference(profiles, weights, kept_terms, n, m):
+    """The score as the sum of the factors' exact contributions (float64)."""
     rows, cols = _all_pairs(n, m)
+    quantised = quantised_weights(weights)
     total = np.zeros(n * m)
     for name in FACTORS:
         columns = kept_terms if name == "aspirations" else None
-        total += weights[name] * profiles.factors[name].values(rows, cols, columns)
+        total += profiles.factors[name].contributions(quantised[name], rows, cols, columns)
     return total.reshape(n, m)
 
 
@@ -39,12 +41,12 @@ def test_fused_product_is_the_weighted_sum_of_factor_values(dense_width, budget)
     assert fused.width <= max(dense_width, 6)
     scores = fused.scores(0, 120)
     assert scores.dtype == np.float32
-    expected = _reference(profiles, weights, fused.kept_terms, 120, 40)
-    assert np.abs(scores - expected).max() < 2e-6
-    assert scores.min() >= -1e-6 and scores.max() <= 1 + 1e-6
+    # Exact: the float32 product equals the float64 sum of the contributions, bit for bit.
+    assert np.array_equal(scores, _reference(profiles, weights, fused.kept_terms, 120, 40))
+    assert scores.min() >= 0 and scores.max() <= 1
     rows, cols = _all_pairs(120, 40)
-    assert np.abs(fused.pair_scores(rows, cols) - scores.ravel()).max() < 2e-6
-    assert np.abs(fused.rows_scores(np.array([7, 3])) - scores[[7, 3]]).max() < 2e-6
+    assert np.array_equal(fused.pair_scores(rows, cols), scores.ravel())
+    assert np.array_equal(fused.rows_scores(np.array([7, 3])), scores[[7, 3]])
 
 
 def test_text_budget_only_drops_aspiration_terms():
@@ -62,9 +64,8 @@ def test_text_budget_only_drops_aspiration_terms():
     )
     assert narrow.kept_terms.sum() < wide.kept_terms.sum()
     # Dropping terms can only lower the cosine; every other factor stays exact.
-    assert np.all(narrow.scores(0, 150) <= wide.scores(0, 150) + 2e-6)
-    reference = _reference(profiles, DEFAULT_WEIGHTS, narrow.kept_terms, 150, 50)
-    assert np.abs(narrow.scores(0, 150) - reference).max() < 2e-6
+    assert np.all(narrow.scores(0, 150) <= wide.scores(0, 150))
+    assert np.array_equal(narrow.scores(0, 150), _reference(profiles, DEFAULT_WEIGHTS, narrow.kept_terms, 150, 50))
 
 
 def test_language_required_sinks_exactly_the_pairs_without_a_shared_language():
@@ -79,7 +80,7 @@ def test_language_required_sinks_exactly_the_pairs_without_a_shared_language():
     forbidden = both_known & (shares == 0)
     assert forbidden.any() and (~forbidden).any()
     assert np.all(scores[forbidden] < FORBIDDEN_BELOW)
-    assert np.all(scores[~forbidden] >= -1e-6)
+    assert np.all(scores[~forbidden] >= 0)
 
 
 def test_second_weight_set_shares_the_columns():
@@ -90,7 +91,7 @@ def test_second_weight_set_shares_the_columns():
     assert first.mentor_dense is second.mentor_dense
     rows, cols = _all_pairs(80, 30)
     expected = profiles.factors["performance"].values(rows, cols).reshape(80, 30)
-    assert np.abs(second.scores(0, 80) - expected).max() < 2e-6
+    assert np.array_equal(second.scores(0, 80), expected)
 
 
 def test_subsets_of_mentees_and_mentors():
@@ -99,7 +100,7 @@ def test_subsets_of_mentees_and_mentors():
     rows, cols = np.array([5, 0, 59]), np.array([3, 19])
     (sub,) = fuse(profiles, [DEFAULT_WEIGHTS], rows, cols, language_penalty=False)
     (full,) = fuse(profiles, [DEFAULT_WEIGHTS], np.arange(60), np.arange(20), language_penalty=False)
-    assert np.abs(sub.scores(0, 3) - full.scores(0, 60)[np.ix_(rows, cols)]).max() < 2e-6
+    assert np.array_equal(sub.scores(0, 3), full.scores(0, 60)[np.ix_(rows, cols)])
 
 
 def _values(mentee, mentor):
@@ -124,12 +125,12 @@ def test_factor_values_by_hand():
         availability={12, 13, 14},
     )
     values = _values(mentee, mentor)
-    assert values["skills"] == pytest.approx(1 / 2)  # "SQL" and "sql " are one skill
+    assert values["skills"] == 1 / 2  # "SQL" and "sql " are one skill
     assert values["aspirations"] == NEUTRAL_VALUE  # no text on either side
-    # need: Quiz 0.8, Exam 0.4 -> 2/3, 1/3; strength: 0.9, 0.5
-    assert values["performance"] == pytest.approx(2 / 3 * 0.9 + 1 / 3 * 0.5)
+    # need: Quiz 0.8, Exam 0.4 -> 2/3, 1/3; strength: 0.9, 0.5 (fixed point: within 2^-10)
+    assert values["performance"] == pytest.approx(2 / 3 * 0.9 + 1 / 3 * 0.5, abs=2**-10)
     assert values["language"] == 1.0
-    assert values["availability"] == pytest.approx(2 / 4)
+    assert values["availability"] == 2 / 4
 
 
 def test_performance_falls_back_to_the_mentors_grade_and_mean():
@@ -137,12 +138,22 @@ def test_performance_falls_back_to_the_mentors_grade_and_mean():
     with_grade = Mentor("x", performance={"Quiz": 1.0}, grade=0.4)
     without_grade = Mentor("y", performance={"Quiz": 1.0, "Exam": 0.6})
     # need: Quiz 1.0, Lab 0.5 -> 2/3, 1/3; the mentor has no Lab score: its grade, else its mean area score
-    assert _values(mentee, with_grade)["performance"] == pytest.approx(2 / 3 * 1.0 + 1 / 3 * 0.4)
-    assert _values(mentee, without_grade)["performance"] == pytest.approx(2 / 3 * 1.0 + 1 / 3 * 0.8)
+    close = {"abs": 2**-10}
+    assert _values(mentee, with_grade)["performance"] == pytest.approx(2 / 3 * 1.0 + 1 / 3 * 0.4, **close)
+    assert _values(mentee, without_grade)["performance"] == pytest.approx(2 / 3 * 1.0 + 1 / 3 * 0.8, **close)
     # A mentee with only a grade gets the mentor's overall strength; a perfect mentee weighs areas alike.
-    assert _values(Mentee("b", grade=0.3), with_grade)["performance"] == pytest.approx(0.4)
+    assert _values(Mentee("b", grade=0.3), with_grade)["performance"] == pytest.approx(0.4, **close)
     perfect = Mentee("c", performance={"Quiz": 1.0, "Lab": 1.0})
-    assert _values(perfect, with_grade)["performance"] == pytest.approx((1.0 + 0.4) / 2)
+    assert _values(perfect, with_grade)["performance"] == pytest.approx((1.0 + 0.4) / 2, **close)
+
+
+def test_weights_in_the_arithmetic_keep_their_sum():
+    quantised = quantised_weights(DEFAULT_WEIGHTS)
+    assert sum(quantised.values()) == 1.0
+    for name in FACTORS:
+        assert abs(quantised[name] - DEFAULT_WEIGHTS[name]) < 2**-21
+        assert quantised[name] * 2**21 == int(quantised[name] * 2**21)
+    assert quantised_weights({"skills": 1.0}) == {name: float(name == "skills") for name in FACTORS}
 
 
 @pytest.mark.parametrize("name", FACTORS)

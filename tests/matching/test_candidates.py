@@ -1,0 +1,171 @@
+"""Candidate pruning against brute force: top-K per mentee, top-R per mentor, constraints, order, rounding."""
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from matching.candidates import SCORE_QUANTUM, Scorer, as_scores, build_graph, make_extender
+from matching.data import DEFAULT_WEIGHTS, Mentee, Mentor
+from matching.features import build_profiles, fuse, quantise
+from tests.matching.people import program
+
+
+def _scorer(n, m, seed, *, min_score=0.0, penalty=False, n_excluded=0, n_bonus=0, alt=False):
+    mentees, mentors = program(n, m, seed=seed)
+    profiles = build_profiles(mentees, mentors)
+    weight_sets = [DEFAULT_WEIGHTS] + ([{"performance": 0.7, "availability": 0.3}] if alt else [])
+    fused = fuse(profiles, weight_sets, np.arange(n), np.arange(m), language_penalty=penalty)
+    rng = np.random.default_rng(seed)
+    ex = np.unique(rng.integers(0, [n, m], size=(n_excluded, 2)), axis=0).reshape(-1, 2)
+    bo = np.unique(rng.integers(0, [n, m], size=(n_bonus, 2)), axis=0).reshape(-1, 2)
+    bonus = quantise(rng.random(bo.shape[0]) * 1e-3, 22)
+    return Scorer(fused[0], fused[1] if alt else None, min_score, ex[:, 0], ex[:, 1], bo[:, 0], bo[:, 1], bonus)
+
+
+def _expected_edges(scorer, k, r):
+    n, m = scorer.n_mentees, scorer.n_mentors
+    solver = scorer.score_block(0, n)
+    raw = solver.copy()
+    raw[scorer.bonus_rows, scorer.bonus_cols] -= scorer.bonus
+    edges = set()
+    for i in range(n):
+        order = np.lexsort((np.arange(m), -raw[i]))
+        edges |= {(i, int(j)) for j in order[np.isfinite(raw[i, order])][:k]}
+    for j in range(m):
+        order = np.lexsort((np.arange(n), -raw[:, j]))
+        edges |= {(int(i), j) for i in order[np.isfinite(raw[order, j])][:r]}
+    for i, j in zip(scorer.bonus_rows.tolist(), scorer.bonus_cols.tolist()):
+        if np.isfinite(raw[i, j]):
+            edges.add((i, j))
+    return edges, solver, raw
+
+
+def _check_graph(graph, scorer, solver):
+    rows = graph.mentee_of_edge()
+    pairs = list(zip(rows.tolist(), graph.mentor.tolist()))
+    assert len(pairs) == len(set(pairs))
+    assert np.array_equal(graph.score, solver[rows, graph.mentor])
+    assert np.all(np.isfinite(graph.score))
+    for i in range(graph.n_mentees):
+        cols, vals = graph.row(i)
+        assert list(zip((-vals).tolist(), cols.tolist())) == sorted(zip((-vals).tolist(), cols.tolist()))
+    return set(pairs)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(1, 160),
+    m=st.integers(1, 90),
+    k=st.integers(1, 12),
+    r=st.integers(0, 6),
+    chunk=st.integers(1, 64),
+    min_score=st.sampled_from([0.0, 0.3, 0.5, 0.9]),
+    penalty=st.booleans(),
+)
+def test_pruned_graph_is_exactly_top_k_plus_top_r_plus_preferences(seed, n, m, k, r, chunk, min_score, penalty):
+    scorer = _scorer(n, m, seed, min_score=min_score, penalty=penalty, n_excluded=n // 2, n_bonus=n // 3)
+    graph, mentor_scores = build_graph(scorer, k, r, full=False, chunk=chunk)
+    expected, solver, raw = _expected_edges(scorer, k, r)
+    assert _check_graph(graph, scorer, solver) == expected
+    assert graph.score.min(initial=1) >= min_score
+    # Without a second weight set, the mentor side sees the same scores, without the preference bonus.
+    assert np.allclose(mentor_scores, raw[graph.mentee_of_edge(), graph.mentor], rtol=0, atol=1e-12)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 120), m=st.integers(1, 60), chunk=st.integers(1, 50))
+def test_full_graph_keeps_every_allowed_pair(seed, n, m, chunk):
+    scorer = _scorer(n, m, seed, min_score=0.4, penalty=True, n_excluded=n, n_bonus=n // 2)
+    graph, _ = build_graph(scorer, 5, 3, full=True, chunk=chunk)
+    solver = scorer.score_block(0, n)
+    pairs = _check_graph(graph, scorer, solver)
+    assert pairs == {(int(i), int(j)) for i, j in zip(*np.nonzero(np.isfinite(solver)))}
+
+
+def test_excluded_and_forbidden_pairs_are_absent():
+    scorer = _scorer(100, 40, 3, min_score=0.35, penalty=True, n_excluded=300)
+    graph, _ = build_graph(scorer, 10, 5, full=False, chunk=17)
+    pairs = set(zip(graph.mentee_of_edge().tolist(), graph.mentor.tolist()))
+    assert not pairs & set(zip(scorer.excluded_rows.tolist(), scorer.excluded_cols.tolist()))
+    raw = scorer.fused.scores(0, 100)
+    for i, j in pairs:
+        assert raw[i, j] >= 0.35
+
+
+def test_mentor_side_scores_come_from_the_second_weights():
+    scorer = _scorer(80, 30, 8, alt=True)
+    graph, mentor_scores = build_graph(scorer, 6, 4, full=False, chunk=9)
+    rows = graph.mentee_of_edge()
+    expected = as_scores(scorer.alt.scores(0, 80))[rows, graph.mentor]
+    assert np.array_equal(mentor_scores, expected)
+    assert not np.array_equal(mentor_scores, graph.score)
+
+
+def test_identical_people_tie_by_index_and_never_blow_up():
+    mentees = [Mentee(f"e{i}") for i in range(300)]
+    mentors = [Mentor(f"r{j}") for j in range(50)]
+    profiles = build_profiles(mentees, mentors)
+    (fused,) = fuse(profiles, [DEFAULT_WEIGHTS], np.arange(300), np.arange(50), language_penalty=False)
+    empty = np.zeros(0, dtype=np.int64)
+    scorer = Scorer(fused, None, 0.0, empty, empty, empty, empty, np.zeros(0))
+    graph, _ = build_graph(scorer, 4, 2, full=False, chunk=64)
+    assert np.all(graph.score == 0.5)
+    for i in range(300):
+        extra = [0, 1] if i < 2 else []  # mentors 2.. take mentees 0 and 1 as their top 2
+        cols = graph.row(i)[0].tolist()
+        assert cols[:4] == [0, 1, 2, 3]
+        assert sorted(cols[4:]) == list(range(4, 50)) * bool(extra)
+    assert graph.n_edges == 300 * 4 + 2 * 46
+
+
+def test_scores_are_exact_fixed_point_numbers_whatever_the_blocking():
+    scorer = _scorer(130, 45, 13, penalty=True)
+    whole = scorer.fused.scores(0, 130).astype(np.float64)
+    assert np.array_equal(whole, np.round(whole / SCORE_QUANTUM) * SCORE_QUANTUM)
+    pieces = np.vstack([scorer.fused.scores(lo, min(130, lo + 7)) for lo in range(0, 130, 7)])
+    assert np.array_equal(pieces, whole)
+    rows = np.array([129, 0, 64, 3])
+    assert np.array_equal(scorer.fused.rows_scores(rows), whole[rows])
+    cols = np.array([44, 0, 17, 3])
+    assert np.array_equal(scorer.fused.pair_scores(rows, cols), whole[rows, cols])
+
+
+def test_score_block_equals_graph_and_rows():
+    scorer = _scorer(90, 35, 11, min_score=0.2, penalty=True, n_excluded=50, n_bonus=40)
+    block = scorer.score_block(20, 50)
+    full = scorer.score_block(0, 90)
+    assert np.array_equal(block, full[20:50])
+    rows = np.array([49, 3, 20])
+    solver_rows, _ = scorer.score_rows(rows)
+    assert np.array_equal(solver_rows, full[rows])
+
+
+def test_extender_gives_the_next_best_candidates_once():
+    scorer = _scorer(60, 40, 21, min_score=0.1, n_excluded=40)
+    graph, _ = build_graph(scorer, 3, 0, full=False, chunk=16)
+    extend = make_extender(scorer, graph, 4)
+    solver = scorer.score_block(0, 60)
+    who = np.array([2, 7, 59])
+    given_so_far = {i: list(graph.row(i)[0]) for i in who.tolist()}
+    for _ in range(12):
+        sub, mentor_side = extend(who)
+        assert sub.n_mentees == who.size and np.array_equal(mentor_side, sub.score)
+        for k, i in enumerate(who.tolist()):
+            cols, vals = sub.row(k)
+            assert not set(cols.tolist()) & set(given_so_far[i])
+            remaining = [j for j in np.lexsort((np.arange(40), -solver[i])) if j not in given_so_far[i]]
+            remaining = [j for j in remaining if np.isfinite(solver[i, j])]
+            assert cols.tolist() == remaining[:4]
+            assert np.array_equal(vals, solver[i, cols])
+            given_so_far[i] += cols.tolist()
+    for i in who.tolist():
+        assert set(given_so_far[i]) == set(np.flatnonzero(np.isfinite(solver[i])).tolist())
+
+
+def test_empty_sides():
+    empty = np.zeros(0, dtype=np.int64)
+    profiles = build_profiles([Mentee("a")], [])
+    (fused,) = fuse(profiles, [DEFAULT_WEIGHTS], np.arange(1), empty, language_penalty=False)
+    graph, mentor_scores = build_graph(Scorer(fused, None, 0.0, empty, empty, empty, empty, np.zeros(0)), 5, 2)
+    assert graph.n_mentees == 1 and graph.n_mentors == 0 and graph.n_edges == 0 and mentor_scores.size == 0
