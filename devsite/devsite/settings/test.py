@@ -8,6 +8,8 @@ from .base import *  # noqa: F403  pylint: disable=wildcard-import,unused-wildca
 from .base import PROJECT_TYPE
 
 _ENGINE = os.environ.get("EMENTOR_TEST_DB", "sqlite")
+# Two suites on one server (a developer's run beside CI's) must not share a test database.
+_TEST_NAME = os.environ.get("EMENTOR_TEST_DB_NAME", "test_ementor")
 if _ENGINE == "mariadb":
     DATABASES = {
         "default": {
@@ -18,7 +20,7 @@ if _ENGINE == "mariadb":
             "HOST": os.environ.get("EMENTOR_TEST_DB_HOST", "127.0.0.1"),
             "PORT": "3306",
             "OPTIONS": {"charset": "utf8mb4"},
-            "TEST": {"NAME": "test_ementor", "CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"},
+            "TEST": {"NAME": _TEST_NAME, "CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"},
         }
     }
 elif _ENGINE == "postgresql":
@@ -29,7 +31,7 @@ elif _ENGINE == "postgresql":
             "USER": os.environ.get("EMENTOR_TEST_DB_USER", "postgres"),
             "HOST": os.environ.get("EMENTOR_TEST_DB_HOST", "127.0.0.1"),
             "PORT": "5432",
-            "TEST": {"NAME": "test_ementor"},
+            "TEST": {"NAME": _TEST_NAME},
         }
     }
 elif _ENGINE == "sqlite":
