@@ -21,7 +21,7 @@ from matching.data import (
     Qualification,
     Unmatched,
 )
-from matching.engine import match
+from matching.engine import Problem, combine, match, prepare, score_chunk
 from matching.errors import InvalidInputError, MatchingError
 
 __all__ = [
@@ -40,7 +40,11 @@ __all__ = [
     "MatchingError",
     "Mentee",
     "Mentor",
+    "Problem",
     "Qualification",
     "Unmatched",
+    "combine",
     "match",
+    "prepare",
+    "score_chunk",
 ]

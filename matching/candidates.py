@@ -35,12 +35,23 @@ import numpy as np
 from matching.features import PRODUCT_BITS, FusedFeatures
 from matching.graph import CandidateGraph
 
-__all__ = ["FULL_GRAPH_PAIRS", "SCORE_QUANTUM", "Scorer", "as_scores", "build_graph", "make_extender"]
+__all__ = [
+    "FULL_GRAPH_PAIRS",
+    "SCORE_QUANTUM",
+    "Scorer",
+    "as_scores",
+    "assemble",
+    "build_graph",
+    "is_full",
+    "make_extender",
+    "score_rows",
+]
 
 #: Every score is a multiple of this (see ``matching.features``).
 SCORE_QUANTUM = 2.0**-PRODUCT_BITS
 #: Programs with at most this many pairs keep every allowed pair (an ~80 MB float32 pass in chunks).
 FULL_GRAPH_PAIRS = 20_000_000
+_DTYPES = (np.int64, np.int64, np.float64, np.float64)
 # Scores (bonus included) are below 2: as multiples of SCORE_QUANTUM they fit in 23 bits.
 _VALUE_BITS = PRODUCT_BITS + 1
 _VALUE_MAX = (1 << _VALUE_BITS) - 1
@@ -199,12 +210,14 @@ class _ReverseTop:
         self.alts = np.zeros(0)
         self.pending: list[tuple[np.ndarray, ...]] = []
         self.n_pending = 0
+        self.seen = False
 
-    def add(self, lo: int, s: np.ndarray, alt: np.ndarray | None) -> None:
-        """Record the chunk's scores that may be among their mentor's best r."""
+    def add(self, s: np.ndarray, alt: np.ndarray | None, lo: int) -> None:
+        """Record the scores of a chunk (rows ``lo..``) that may be among their mentor's best r."""
         if self.r == 0:
             return
-        first = lo == 0
+        first = not self.seen
+        self.seen = True
         if first:
             # First chunk: the exact top r of every column (a stable sort breaks ties by row).
             rs = as_scores(s)
@@ -245,6 +258,137 @@ class _ReverseTop:
         self.threshold = np.maximum(self.threshold, raised)
 
 
+def score_rows(
+    scorer: Scorer,
+    top_k: int,
+    reverse_r: int,
+    *,
+    full: bool,
+    lo: int = 0,
+    hi: int | None = None,
+    chunk: int | None = None,
+) -> dict[str, np.ndarray]:
+    """Score mentees ``lo..hi-1`` against every mentor, chunk by chunk, and keep their candidate edges.
+
+    The result is a *partial* graph: those rows' top-K (or every allowed pair when ``full``), the preference
+    pairs, and each mentor's top-R among those rows. :func:`assemble` merges partials of any split of the rows
+    into exactly the graph one pass over all rows would give (the top-R of a union is the top-R of the parts'
+    top-Rs; scores are exact, so every split sees the same numbers). Arrays are plain numeric (float32 scores are
+    exact), so a partial can travel between processes (e.g. Celery chord parts) without pickling.
+
+    Returns:
+        ``{"rows", "cols", "vals", "alts"}`` (the rows' own edges, grouped by row, best first),
+        ``{"pref_rows", ...}`` (preference pairs) and ``{"rev_rows", ...}`` (per-mentor top-R).
+    """
+    n, m = scorer.n_mentees, scorer.n_mentors
+    hi = n if hi is None else min(hi, n)
+    chunk = chunk or chunk_rows(m)
+    floor = scorer.floor
+    reverse = _ReverseTop(m, 0 if full else min(reverse_r, n), floor, scorer.min_score)
+    parts: list[tuple[np.ndarray, ...]] = []
+    prefs: list[tuple[np.ndarray, ...]] = []
+    for start in range(lo, hi, chunk):
+        stop = min(hi, start + chunk)
+        s, alt = scorer.raw(start, stop)
+        if full:
+            rr, cc = np.nonzero(s >= floor)
+            vals = as_scores(s[rr, cc])
+            keep = _top_per_group(rr, vals, cc, m)
+        else:
+            th = np.maximum(_row_thresholds(s, min(top_k, m)), floor)
+            rr, cc = np.nonzero(s >= th[:, None])
+            if rr.size > 8 * top_k * (stop - start):  # massive ties: sort those rows' values outright
+                top = np.argsort(-s, axis=1, kind="stable")[:, :top_k]
+                rr = np.repeat(np.arange(stop - start), top.shape[1])
+                cc = top.ravel()
+            vals = as_scores(s[rr, cc])
+            keep = _top_per_group(rr, vals, cc, top_k)
+        rr, cc, vals = rr[keep], cc[keep], vals[keep]
+        ok = vals >= scorer.min_score
+        rr, cc, vals = rr[ok], cc[ok], vals[ok]
+        alts = as_scores(alt[rr, cc]) if alt is not None else vals
+        parts.append((rr + start, cc, vals, alts))
+        reverse.add(s, alt, start)
+        # Preference pairs outside the top-K still become candidates.
+        br, bc, _ = scorer.bonus_block(start, stop)
+        if br.size:
+            bv = as_scores(s[br, bc])
+            ok = bv >= scorer.min_score
+            ba = as_scores(alt[br, bc]) if alt is not None else bv
+            prefs.append((br[ok] + start, bc[ok], bv[ok], ba[ok]))
+    reverse.merge()
+    out: dict[str, np.ndarray] = {}
+    for prefix, pieces in (
+        ("", parts),
+        ("pref_", prefs),
+        ("rev_", [(reverse.rows, reverse.cols, reverse.vals, reverse.alts)]),
+    ):
+        for k, name in enumerate(("rows", "cols", "vals", "alts")):
+            dtype = np.int32 if k < 2 else np.float32
+            arrays = [p[k] for p in pieces]
+            out[prefix + name] = np.concatenate(arrays).astype(dtype) if arrays else np.zeros(0, dtype)
+    return out
+
+
+def assemble(
+    scorer: Scorer,
+    top_k: int,
+    reverse_r: int,
+    partials: list[dict[str, np.ndarray]],
+    *,
+    full: bool,
+) -> tuple[CandidateGraph, np.ndarray]:
+    """Merge the partials of consecutive row ranges (in row order) into the candidate graph.
+
+    Returns:
+        The graph (rows sorted by descending solver score, ties by mentor index; preference bonus included) and
+        the mentor-side score of each edge (the graph's scores without bonus when the scorer has no ``alt``).
+    """
+    n, m = scorer.n_mentees, scorer.n_mentors
+
+    def cat(name: str, dtype) -> np.ndarray:
+        arrays = [p[name] for p in partials]
+        return np.concatenate(arrays).astype(dtype) if arrays else np.zeros(0, dtype)
+
+    rows, cols = cat("rows", np.int64), cat("cols", np.int64)
+    vals, alts = cat("vals", np.float64), cat("alts", np.float64)
+    # Each mentor's top-R over all rows: the best R of the parts' top-Rs.
+    reverse = _ReverseTop(m, 0 if full else min(reverse_r, n), scorer.floor, scorer.min_score)
+    reverse.pending = [tuple(cat(f"rev_{k}", dt) for k, dt in zip(("rows", "cols", "vals", "alts"), _DTYPES))]
+    reverse.merge()
+    er = np.concatenate([cat("pref_rows", np.int64), reverse.rows])
+    ec = np.concatenate([cat("pref_cols", np.int64), reverse.cols])
+    ev = np.concatenate([cat("pref_vals", np.float64), reverse.vals])
+    ea = np.concatenate([cat("pref_alts", np.float64), reverse.alts])
+    if er.size and not full:
+        # An extra edge is new unless its row kept all its allowed pairs or it ranks within the row's top-K.
+        kept_count = np.bincount(rows, minlength=n)
+        last_val = np.full(n, np.inf)
+        last_col = np.full(n, -1, dtype=np.int64)
+        if rows.size:
+            ends = np.flatnonzero(np.r_[rows[1:] != rows[:-1], True])
+            last_val[rows[ends]] = vals[ends]
+            last_col[rows[ends]] = cols[ends]
+        in_top = (kept_count[er] < top_k) | (ev > last_val[er]) | ((ev == last_val[er]) & (ec <= last_col[er]))
+        er, ec, ev, ea = er[~in_top], ec[~in_top], ev[~in_top], ea[~in_top]
+        _, uniq = np.unique(er * m + ec, return_index=True)  # a pair recorded twice (reverse and preference)
+        er, ec, ev, ea = er[uniq], ec[uniq], ev[uniq], ea[uniq]
+        order = _order(er, ev, ec)
+        rows = np.concatenate([rows, er[order]])
+        cols = np.concatenate([cols, ec[order]])
+        vals = np.concatenate([vals, ev[order]])
+        alts = np.concatenate([alts, ea[order]])
+        # Extras rank after their row's top-K, so a stable sort by row alone gives the final order.
+        order = np.argsort(rows, kind="stable")
+        rows, cols, vals, alts = rows[order], cols[order], vals[order], alts[order]
+    if scorer.bonus.size:
+        rows, cols, vals, alts = _apply_bonus(scorer, rows, cols, vals, alts)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    graph = CandidateGraph(n, m, indptr, cols.astype(np.int32), vals)
+    return graph, alts
+
+
 def build_graph(
     scorer: Scorer,
     top_k: int,
@@ -253,7 +397,7 @@ def build_graph(
     full: bool | None = None,
     chunk: int | None = None,
 ) -> tuple[CandidateGraph, np.ndarray]:
-    """Score every pair chunk by chunk and keep the candidate edges.
+    """Score every pair chunk by chunk and keep the candidate edges (:func:`score_rows` + :func:`assemble`).
 
     Args:
         scorer: the program's scores and constraints.
@@ -263,92 +407,18 @@ def build_graph(
         chunk: mentees per chunk (default: :func:`chunk_rows`).
 
     Returns:
-        The candidate graph (rows sorted by descending solver score, ties by mentor index; preference bonus
-        included) and the mentor-side score of each edge (the same as
-        the graph's scores without bonus when the scorer has no ``alt``).
+        The candidate graph and the mentor-side score of each edge (see :func:`assemble`).
     """
     n, m = scorer.n_mentees, scorer.n_mentors
-    if n == 0 or m == 0:
-        empty = CandidateGraph(n, m, np.zeros(n + 1, dtype=np.int64), np.zeros(0, np.int32), np.zeros(0))
-        return empty, np.zeros(0)
     if full is None:
-        full = n * m <= FULL_GRAPH_PAIRS or top_k >= m
-    chunk = chunk or chunk_rows(m)
-    floor = scorer.floor
-    reverse = _ReverseTop(m, 0 if full else min(reverse_r, n), floor, scorer.min_score)
-    parts: list[tuple[np.ndarray, ...]] = []
-    extras: list[tuple[np.ndarray, ...]] = []
-    last_val = np.full(n, np.inf)
-    last_col = np.full(n, -1, dtype=np.int64)
-    kept_count = np.zeros(n, dtype=np.int64)
-    for lo in range(0, n, chunk):
-        hi = min(n, lo + chunk)
-        s, alt = scorer.raw(lo, hi)
-        if full:
-            rr, cc = np.nonzero(s >= floor)
-            vals = as_scores(s[rr, cc])
-            keep = _top_per_group(rr, vals, cc, m)
-        else:
-            th = np.maximum(_row_thresholds(s, min(top_k, m)), floor)
-            rr, cc = np.nonzero(s >= th[:, None])
-            if rr.size > 8 * top_k * (hi - lo):  # massive ties: sort those rows' values outright
-                rs = as_scores(s)
-                top = np.argsort(-rs, axis=1, kind="stable")[:, :top_k]
-                rr = np.repeat(np.arange(hi - lo), top.shape[1])
-                cc = top.ravel()
-            vals = as_scores(s[rr, cc])
-            keep = _top_per_group(rr, vals, cc, top_k)
-        rr, cc, vals = rr[keep], cc[keep], vals[keep]
-        ok = vals >= scorer.min_score
-        rr, cc, vals = rr[ok], cc[ok], vals[ok]
-        alts = as_scores(alt[rr, cc]) if alt is not None else vals
-        parts.append((rr + lo, cc, vals, alts))
-        if rr.size:
-            ends = np.flatnonzero(np.r_[rr[1:] != rr[:-1], True])
-            last_val[rr[ends] + lo] = vals[ends]
-            last_col[rr[ends] + lo] = cc[ends]
-            kept_count[lo:hi] = np.bincount(rr, minlength=hi - lo)
-        reverse.add(lo, s, alt)
-        # Preference pairs outside the top-K still become candidates.
-        br, bc, _ = scorer.bonus_block(lo, hi)
-        if br.size:
-            bv = as_scores(s[br, bc])
-            ok = bv >= scorer.min_score
-            ba = as_scores(alt[br, bc]) if alt is not None else bv
-            extras.append((br[ok] + lo, bc[ok], bv[ok], ba[ok]))
-    reverse.merge()
-    extras.append((reverse.rows, reverse.cols, reverse.vals, reverse.alts))
-    rows = np.concatenate([p[0] for p in parts]).astype(np.int64)
-    cols = np.concatenate([p[1] for p in parts]).astype(np.int64)
-    vals = np.concatenate([p[2] for p in parts])
-    alts = np.concatenate([p[3] for p in parts])
-    er = np.concatenate([e[0] for e in extras]).astype(np.int64)
-    ec = np.concatenate([e[1] for e in extras]).astype(np.int64)
-    ev = np.concatenate([e[2] for e in extras])
-    ea = np.concatenate([e[3] for e in extras])
-    if er.size:
-        # An extra edge is new unless the row kept all its allowed pairs or it ranks within the row's top-K.
-        in_top = (kept_count[er] < top_k) | (ev > last_val[er]) | ((ev == last_val[er]) & (ec <= last_col[er]))
-        if full:
-            in_top[:] = True
-        er, ec, ev, ea = er[~in_top], ec[~in_top], ev[~in_top], ea[~in_top]
-        _, uniq = np.unique(er * m + ec, return_index=True)  # a pair recorded twice (reverse and preference)
-        er, ec, ev, ea = er[uniq], ec[uniq], ev[uniq], ea[uniq]
-        order = _order(er, ev, ec)
-        er, ec, ev, ea = er[order], ec[order], ev[order], ea[order]
-        rows = np.concatenate([rows, er])
-        cols = np.concatenate([cols, ec])
-        vals = np.concatenate([vals, ev])
-        alts = np.concatenate([alts, ea])
-        # Extras rank after their row's top-K, so a stable sort by row alone gives the final order.
-        order = np.argsort(rows, kind="stable")
-        rows, cols, vals, alts = rows[order], cols[order], vals[order], alts[order]
-    if scorer.bonus.size:
-        rows, cols, vals, alts = _apply_bonus(scorer, rows, cols, vals, alts)
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-    graph = CandidateGraph(n, m, indptr, cols.astype(np.int32), np.clip(vals, 0.0, None))
-    return graph, alts
+        full = is_full(n, m, top_k)
+    partials = [score_rows(scorer, top_k, reverse_r, full=full, chunk=chunk)] if n and m else []
+    return assemble(scorer, top_k, reverse_r, partials, full=full)
+
+
+def is_full(n: int, m: int, top_k: int) -> bool:
+    """Whether a program keeps every allowed pair (small enough, or K covers every mentor)."""
+    return n * m <= FULL_GRAPH_PAIRS or top_k >= m
 
 
 def _apply_bonus(scorer: Scorer, rows, cols, vals, alts):

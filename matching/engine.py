@@ -18,19 +18,21 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from matching import assignment
 from matching.candidates import (
-    FULL_GRAPH_PAIRS,
     Scorer,
     as_scores,
-    build_graph,
+    assemble,
     chunk_rows,
+    is_full,
     make_extender,
+    score_rows,
 )
 from matching.data import (
     Match,
@@ -43,10 +45,18 @@ from matching.data import (
 )
 from matching.errors import InvalidInputError
 from matching.explain import explain
-from matching.features import FORBIDDEN_BELOW, PRODUCT_BITS, Profiles, build_profiles, fuse, quantise
+from matching.features import (
+    FORBIDDEN_BELOW,
+    PRODUCT_BITS,
+    FusedFeatures,
+    Profiles,
+    build_profiles,
+    fuse,
+    quantise,
+)
 from matching.graph import CandidateGraph
 
-__all__ = ["PREFERENCE_BONUS", "match"]
+__all__ = ["PREFERENCE_BONUS", "Problem", "combine", "match", "prepare", "score_chunk"]
 
 #: Bonus added to the solver's score (never to the reported score) of a mentee's first-ranked mentor under the
 #: optimal strategy; the k-th of p ranked mentors gets ``PREFERENCE_BONUS * (p - k + 1) / p``. It is small, so it
@@ -269,26 +279,47 @@ def _reasons(
     return out
 
 
-def match(
+@dataclass(frozen=True, eq=False)
+class Problem:
+    """A prepared program: validated people, pinned pairs set aside, features fused, constraints compiled.
+
+    Built by :func:`prepare`; deterministic, so workers that prepare the same inputs hold the same problem and
+    can each score a range of its rows (:func:`score_chunk`) for :func:`combine` to finish.
+
+    Attributes:
+        n_rows: the mentees to score (all but the pinned ones); chunks split ``0..n_rows``.
+    """
+
+    mentees: tuple[Mentee, ...]
+    mentors: tuple[Mentor, ...]
+    config: MatchConfig
+    profiles: Profiles
+    fused: tuple[FusedFeatures, ...]
+    scorer: Scorer
+    pins: tuple[tuple[int, int], ...]
+    remaining: np.ndarray
+    free: np.ndarray
+    active: np.ndarray
+    full: bool
+    pref_rows: np.ndarray
+    pref_cols: np.ndarray
+    seconds: dict[str, float]
+
+    @property
+    def n_rows(self) -> int:
+        """How many mentee rows scoring covers."""
+        return int(self.free.size)
+
+
+def prepare(
     mentees: Iterable[Mentee],
     mentors: Iterable[Mentor],
     config: MatchConfig | None = None,
-) -> MatchResult:
-    """Pair mentees with mentors and explain every pair.
-
-    Args:
-        mentees: the mentees; ids must be unique.
-        mentors: the mentors; ids must be unique (a mentor sharing a mentee's id is the same person and is never
-            matched with themself).
-        config: weights, strategy and constraints (default: :class:`~matching.data.MatchConfig()`).
-
-    Returns:
-        The :class:`~matching.data.MatchResult`: matches (pinned first, then in mentee input order) with their
-        explanations, unmatched mentees with a reason, and statistics.
+) -> Problem:
+    """Validate the inputs and build everything scoring needs (the "features" stage of :func:`match`).
 
     Raises:
-        InvalidInputError: a duplicate id, a pinned pair naming an unknown person, pinned twice, excluded, or
-            exceeding a capacity (person data is validated when the ``Mentee``/``Mentor`` is built).
+        InvalidInputError: as :func:`match`.
     """
     config = MatchConfig() if config is None else config
     if not isinstance(config, MatchConfig):
@@ -311,7 +342,7 @@ def match(
         if stable and config.mentor_side_weights != weights:
             weight_sets.append(config.mentor_side_weights)
         n, m = free.size, active.size
-        full = n * m <= FULL_GRAPH_PAIRS or config.top_k >= m
+        full = is_full(n, m, config.top_k)
         fused = fuse(
             profiles,
             weight_sets,
@@ -333,13 +364,53 @@ def match(
             pref_cols,
             bonus,
         )
+    return Problem(
+        mentees=mentees,
+        mentors=mentors,
+        config=config,
+        profiles=profiles,
+        fused=tuple(fused),
+        scorer=scorer,
+        pins=tuple(pins),
+        remaining=remaining,
+        free=free,
+        active=active,
+        full=full,
+        pref_rows=pref_rows,
+        pref_cols=pref_cols,
+        seconds=seconds,
+    )
+
+
+def score_chunk(problem: Problem, lo: int, hi: int) -> dict[str, np.ndarray]:
+    """Score rows ``lo..hi-1`` of a prepared problem: their part of the candidate graph (plain numeric arrays).
+
+    Any split of ``0..problem.n_rows`` into consecutive ranges, scored anywhere and given to :func:`combine` in
+    row order, gives the same result as :func:`match`: scores are exact, so every worker computes the same
+    numbers.
+    """
+    config = problem.config
+    if problem.n_rows == 0 or problem.active.size == 0:
+        return {}
+    return score_rows(problem.scorer, config.top_k, config.reverse_top_r, full=problem.full, lo=lo, hi=hi)
+
+
+def combine(problem: Problem, partials: Sequence[Mapping[str, np.ndarray]]) -> MatchResult:
+    """Merge the scored chunks (in row order), solve, certify, explain: the rest of :func:`match`."""
+    config = problem.config
+    seconds = dict(problem.seconds)
+    mentees, mentors, scorer = problem.mentees, problem.mentors, problem.scorer
+    free, active, remaining, pins = problem.free, problem.active, problem.remaining, problem.pins
+    stable = config.strategy == "stable"
+    full = problem.full
     with _timed(seconds, "candidates"):
-        graph, mentor_scores = build_graph(scorer, config.top_k, config.reverse_top_r, full=full)
+        parts = [dict(p) for p in partials if p]
+        graph, mentor_scores = assemble(scorer, config.top_k, config.reverse_top_r, parts, full=full)
     capacities = remaining[active]
     certified_gap: float | None = None
     with _timed(seconds, "assignment"):
         if stable:
-            graph, mentor_scores = _preference_order(graph, mentor_scores, pref_rows, pref_cols)
+            graph, mentor_scores = _preference_order(graph, mentor_scores, problem.pref_rows, problem.pref_cols)
             extend = make_extender(scorer, graph, max(config.top_k, 1)) if not full else None
             chosen = assignment.solve_stable(graph, mentor_scores, capacities, extend=extend)
         else:
@@ -363,18 +434,18 @@ def match(
         mentor_idx = np.concatenate([pin_cols, active[chosen[matched]]])
         is_pinned = np.arange(mentee_idx.size) < len(pins)
         matches: list[Match] = explain(
-            profiles,
-            weights,
+            problem.profiles,
+            config.mentee_weights,
             mentees,
             mentors,
             mentee_idx=mentee_idx,
             mentor_idx=mentor_idx,
             pinned=is_pinned,
-            kept_terms=fused[0].kept_terms,
+            kept_terms=problem.fused[0].kept_terms,
         )
         room = remaining.copy()
         np.subtract.at(room, active[chosen[matched]], 1)
-        unmatched = _reasons(config, profiles, mentees, mentors=mentors, rows=free[chosen < 0], room=room)
+        unmatched = _reasons(config, problem.profiles, mentees, mentors=mentors, rows=free[chosen < 0], room=room)
     scores = [mt.score for mt in matches]
     total = float(sum(scores))
     stats = MatchStats(
@@ -389,3 +460,35 @@ def match(
         certified_gap=certified_gap,
     )
     return MatchResult(matches=tuple(matches), unmatched=tuple(unmatched), stats=stats)
+
+
+def match(
+    mentees: Iterable[Mentee],
+    mentors: Iterable[Mentor],
+    config: MatchConfig | None = None,
+) -> MatchResult:
+    """Pair mentees with mentors and explain every pair.
+
+    Args:
+        mentees: the mentees; ids must be unique.
+        mentors: the mentors; ids must be unique (a mentor sharing a mentee's id is the same person and is never
+            matched with themself).
+        config: weights, strategy and constraints (default: :class:`~matching.data.MatchConfig()`).
+
+    Returns:
+        The :class:`~matching.data.MatchResult`: matches (pinned first, then in mentee input order) with their
+        explanations, unmatched mentees with a reason, and statistics.
+
+    Raises:
+        InvalidInputError: a duplicate id, a pinned pair naming an unknown person, pinned twice, excluded, or
+            exceeding a capacity (person data is validated when the ``Mentee``/``Mentor`` is built).
+    """
+    problem = prepare(mentees, mentors, config)
+    started = time.perf_counter()
+    partial = score_chunk(problem, 0, problem.n_rows)
+    scoring = time.perf_counter() - started
+    result = combine(problem, [partial])
+    seconds = dict(result.stats.seconds)
+    seconds["candidates"] += scoring
+    stats = replace(result.stats, seconds=seconds)
+    return replace(result, stats=stats)

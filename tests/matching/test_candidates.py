@@ -1,10 +1,12 @@
 """Candidate pruning against brute force: top-K per mentee, top-R per mentor, constraints, order, rounding."""
 
+from itertools import pairwise
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matching.candidates import SCORE_QUANTUM, Scorer, as_scores, build_graph, make_extender
+from matching.candidates import SCORE_QUANTUM, Scorer, as_scores, assemble, build_graph, make_extender, score_rows
 from matching.data import DEFAULT_WEIGHTS, Mentee, Mentor
 from matching.features import build_profiles, fuse, quantise
 from tests.matching.people import program
@@ -169,3 +171,19 @@ def test_empty_sides():
     (fused,) = fuse(profiles, [DEFAULT_WEIGHTS], np.arange(1), empty, language_penalty=False)
     graph, mentor_scores = build_graph(Scorer(fused, None, 0.0, empty, empty, empty, empty, np.zeros(0)), 5, 2)
     assert graph.n_mentees == 1 and graph.n_mentors == 0 and graph.n_edges == 0 and mentor_scores.size == 0
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000), cuts=st.lists(st.integers(1, 99), max_size=4), full=st.booleans())
+def test_any_split_of_the_rows_assembles_to_the_same_graph(seed, cuts, full):
+    scorer = _scorer(100, 40, seed, min_score=0.2, penalty=True, n_excluded=60, n_bonus=30, alt=True)
+    whole, whole_alts = build_graph(scorer, 5, 3, full=full, chunk=13)
+    bounds = [0, *sorted(set(cuts)), 100]
+    partials = [score_rows(scorer, 5, 3, full=full, lo=a, hi=b, chunk=7) for a, b in pairwise(bounds)]
+    for partial in partials:
+        assert all(value.dtype != object for value in partial.values())
+    graph, alts = assemble(scorer, 5, 3, partials, full=full)
+    assert np.array_equal(graph.indptr, whole.indptr)
+    assert np.array_equal(graph.mentor, whole.mentor)
+    assert np.array_equal(graph.score, whole.score)
+    assert np.array_equal(alts, whole_alts)
