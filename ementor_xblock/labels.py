@@ -85,6 +85,7 @@ UNMATCHED_REASONS = {
     "all_excluded": gettext_noop("Every mentor was excluded (earlier pairings)"),
     "not_chosen": gettext_noop("Others were a better fit for the available mentors"),
     "not_in_run": gettext_noop("Joined after the last run"),
+    "no_run_yet": gettext_noop("No matching run yet"),
     "paused": gettext_noop("Paused their participation"),
 }
 

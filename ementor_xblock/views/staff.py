@@ -73,7 +73,9 @@ def _waiting(ctx: ViewContext, last: RunData | None) -> tuple[list[dict[str, Any
             continue
         if person.status == ParticipantStatus.PAUSED:
             code = "paused"
-        elif last is None or person.joined > last.created:
+        elif last is None:
+            code = "no_run_yet"
+        elif person.joined > last.created:
             code = "not_in_run"
         else:
             code = by_person.get(str(person.id), only_reason)
