@@ -8,6 +8,9 @@ the same ``field_errors`` shape.
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -466,6 +469,24 @@ class MatchActionSerializer(serializers.Serializer):
 # ================================================================================================================
 
 
+class JSONObjectField(serializers.DictField):
+    """A free-form JSON object; numbers JSON cannot carry (NaN, infinities) become null instead of a server error."""
+
+    def to_representation(self, value):
+        """The object with every non-finite number replaced by None."""
+        return _finite(super().to_representation(value))
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
+
+
 class RunSerializer(serializers.Serializer):
     """A matching run: its status and progress while it works, its figures once done."""
 
@@ -477,8 +498,8 @@ class RunSerializer(serializers.Serializer):
     trigger = serializers.ChoiceField(choices=_choices(RunTrigger))
     requested_by_user_id = serializers.IntegerField(allow_null=True)
     is_open = serializers.BooleanField(help_text="Queued or running.")
-    config = serializers.DictField(help_text="The program configuration the run uses.")
-    figures = serializers.DictField(help_text="Results: n_mentees, n_matched, coverage, mean_score, seconds, ...")
+    config = JSONObjectField(help_text="The program configuration the run uses.")
+    figures = JSONObjectField(help_text="Results: n_mentees, n_matched, coverage, mean_score, seconds, ...")
     error = serializers.CharField(allow_blank=True)
     attempts = serializers.IntegerField()
     created = serializers.DateTimeField()
