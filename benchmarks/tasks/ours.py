@@ -31,25 +31,32 @@ STABLE_MENTOR_MIX = 0.5  # mentors rank mentees by 0.5 * score + 0.5 * engagemen
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _prepare(mentees: list[Any], mentors: list[Any], config: Any) -> Any:
-    """Validated inputs -> the engine's ``candidates.Scorer`` (fused features + hard constraints)."""
-    from matching import candidates, features
-    from matching.data import normalise_weights
+def _prepare(mentees: list[Any], mentors: list[Any], config: Any, *, full: bool | None = None) -> Any:
+    """Validated inputs -> the ``candidates.Scorer`` that ``matching.match`` builds for the same call.
 
+    Mirrors ``matching.engine.match`` (no pins, no preferences in this workload): same fused widths, residual
+    budget and forbidden pairs (excluded + self pairs), so the exported graph is the one ``match`` solves on.
+    ``full`` forces the small-program settings (the engine decides it from N * M and ``top_k``).
+    """
+    from matching import candidates, engine, features
+
+    n, m = len(mentees), len(mentors)
+    if full is None:
+        full = n * m <= candidates.FULL_GRAPH_PAIRS or config.top_k >= m
     profiles = features.build_profiles(mentees, mentors)
+    free, active = np.arange(n), np.arange(m)
     fused = features.fuse(
         profiles,
-        [normalise_weights(config.weights)],
-        np.arange(len(mentees)),
-        np.arange(len(mentors)),
+        [config.mentee_weights],
+        free,
+        active,
         language_penalty=config.language_required,
+        dense_width=engine.DENSE_WIDTH_SMALL if full else engine.DENSE_WIDTH_LARGE,
+        residual_budget=engine.RESIDUAL_BUDGET + 20 * n,
     )[0]
-    row_of = {p.id: i for i, p in enumerate(mentees)}
-    col_of = {p.id: j for j, p in enumerate(mentors)}
-    pairs = sorted((row_of[a], col_of[b]) for a, b in config.excluded if a in row_of and b in col_of)
-    ex = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+    ex_rows, ex_cols = engine._forbidden(config, tuple(mentees), free, {p.id: j for j, p in enumerate(mentors)})
     none = np.zeros(0, dtype=np.int64)
-    return candidates.Scorer(fused, None, config.min_score, ex[:, 0], ex[:, 1], none, none, np.zeros(0))
+    return candidates.Scorer(fused, None, config.min_score, ex_rows, ex_cols, none, none, np.zeros(0))
 
 
 def _graph(prepared: Any, config: Any, k: int, r: int) -> CandidateGraph:
