@@ -88,6 +88,17 @@ class RecruitmentMixin:
         return {"step": onboarding.STEPS[index]}
 
     @json_action()
+    def accept_notice(self, payload: Payload, caller: Caller) -> dict:
+        """Accept the current privacy notice and code of conduct (after they changed). Payload: ``consent``."""
+        _ = payload._
+        if payload.data.get("consent") is not True:
+            payload.add_error("consent", _("Accept the privacy notice and the code of conduct to keep taking part."))
+        payload.check()
+        version = api.get_viewer(caller.user_id, caller.course_key).privacy_notice_version
+        api.update_profile(caller.user_id, caller.course_key, consent_version=version)
+        return {"message": _("Thank you. You keep taking part in the program.")}
+
+    @json_action()
     def join(self, payload: Payload, caller: Caller) -> dict:
         """Join the program with the whole draft (plus the consent step just sent), then add the first goals.
 

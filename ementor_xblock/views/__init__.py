@@ -103,10 +103,13 @@ def render_content(block, caller: Caller, words: Words, requested: str | None = 
             {"id": notice.id, "message": notice.message}
             for notice in api.list_notices(caller.user_id, caller.course_key, unread_only=True, limit=5)
         ]
+    consent = ""
+    if ctx.joined and not ctx.viewer.consent_current:
+        consent = render("panels/consent.html", {"uid": ctx.uid, "legal_html": recruitment.legal_html(ctx, 4)}, words)
     title = (ctx.program.title if ctx.program is not None and ctx.program.title else "") or block.title
     return render(
         "content.html",
-        {"uid": ctx.uid, "title": title, "tabs": tabs, "notices": notices,
+        {"uid": ctx.uid, "title": title, "tabs": tabs, "notices": notices, "consent_html": consent,
          "notice_ids": ",".join(str(n["id"]) for n in notices)},
         words,
     )

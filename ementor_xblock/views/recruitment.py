@@ -248,5 +248,11 @@ def _goals_step(ctx, values, program, viewer) -> dict[str, Any]:
     }
 
 
+def legal_html(ctx: ViewContext, level: int):
+    """The privacy notice and code of conduct, with headings at ``level``."""
+    context = {"uid": ctx.uid, "level": level, "notice_version": ctx.viewer.privacy_notice_version}
+    return render_template("panels/legal.html", context, ctx.words)
+
+
 def _consent_step(ctx, values, program, viewer) -> dict[str, Any]:
-    return {"consent": values.get("consent") is True, "notice_version": viewer.privacy_notice_version}
+    return {"consent": values.get("consent") is True, "legal_html": legal_html(ctx, 6)}

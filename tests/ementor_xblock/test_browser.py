@@ -172,7 +172,7 @@ def join_step_by_step(page, artifacts):
     # Leaving midway keeps what was entered: reload, the form reopens at step 3; back to step 2 shows the answers.
     page.reload()
     page.get_by_text("Step 3 of 5").wait_for()
-    assert "your answers so far are saved" in page.locator(".ementor-wizard").inner_text()
+    assert "Your answers are saved as you go" in page.locator(".ementor-wizard").inner_text()
     page.get_by_role("button", name="Back").click()
     page.get_by_text("Step 2 of 5").wait_for()
     assert page.get_by_label("What do you hope to achieve with a mentor?").input_value() == \

@@ -11,7 +11,7 @@ from ementor_plugin import errors as plugin_errors
 
 HANDLERS = (
     "save_draft", "join", "add_goal", "edit_goal", "delete_goal", "goal_progress", "respond", "participation",
-    "dismiss_notices", "setup_program", "start_run", "run_status", "approve", "studio_submit",
+    "dismiss_notices", "accept_notice", "setup_program", "start_run", "run_status", "approve", "studio_submit",
 )
 
 

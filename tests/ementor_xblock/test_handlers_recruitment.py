@@ -205,3 +205,18 @@ def test_oversized_draft_values_are_trimmed_not_stored_whole(world, unit, progra
     step(unit, lea, "profile", {"aspirations": "x" * 100000, "languages": ["en"] * 1000}, intent="stay")
     values = unit.block(lea).draft["values"]
     assert len(values["aspirations"]) == 6000 and len(values["languages"]) == 100
+
+
+def test_a_changed_privacy_notice_is_shown_and_accepted_again(world, unit, program, settings):
+    mia = world.mentee("mia")
+    assert "Please read the updated privacy notice" not in unit.html(mia)
+    settings.EMENTOR_PRIVACY_NOTICE_VERSION = "2027-01"
+    html = unit.html(mia)
+    assert "Please read the updated privacy notice" in html and "Version 2027-01" in html
+    status, body = unit.call(mia, "accept_notice", {"consent": False})
+    assert status == 400 and "consent" in body["error"]["field_errors"]
+    status, body = unit.call(mia, "accept_notice", {"consent": True, "user_id": 1})
+    assert status == 200
+    assert api.get_viewer(mia.id, unit.course_id).consent_current
+    assert "Please read the updated privacy notice" not in unit.html(mia)
+    assert unit.call(world.learner(), "accept_notice", {"consent": True})[0] == 404

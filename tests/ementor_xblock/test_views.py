@@ -91,7 +91,7 @@ def test_the_wizard_opens_at_the_saved_step_with_the_saved_values(world, unit, c
     unit.call(lea, "save_draft", {"step": "role", "intent": "next", "role": "mentee"})
     unit.call(lea, "save_draft", {"step": "profile", "intent": "stay", "aspirations": "Master <b>pandas</b>"})
     html = unit.html(lea)
-    assert "Step 2 of 5" in html and "Welcome back" in html
+    assert "Step 2 of 5" in html and "Your answers are saved as you go" in html
     assert "Master &lt;b&gt;pandas&lt;/b&gt;" in html  # escaped, never markup
 
 
