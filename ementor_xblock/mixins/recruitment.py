@@ -74,6 +74,10 @@ class RecruitmentMixin:
         intent = payload.choice("intent", ("next", "back", "stay"), required=False) or "next"
         payload.check()
         ctx = self._joining_context(caller)
+        saved_step = (self.draft or {}).get("step") or onboarding.STEPS[0]
+        if intent == "stay" and saved_step != step:
+            # A late autosave of a step the learner already left: keeping it would move the form back.
+            return {"step": saved_step}
         values = self._merged_values(payload, step)
         index = onboarding.STEPS.index(step)
         if intent == "back":

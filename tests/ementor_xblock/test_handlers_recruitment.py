@@ -220,3 +220,13 @@ def test_a_changed_privacy_notice_is_shown_and_accepted_again(world, unit, progr
     assert api.get_viewer(mia.id, unit.course_id).consent_current
     assert "Please read the updated privacy notice" not in unit.html(mia)
     assert unit.call(world.learner(), "accept_notice", {"consent": True})[0] == 404
+
+
+def test_a_late_autosave_of_an_earlier_step_does_not_move_the_form_back(world, unit, program):
+    lea = world.learner()
+    step(unit, lea, "role", {"role": "mentee"})
+    step(unit, lea, "profile", PROFILE)  # now at "availability"
+    assert step(unit, lea, "profile", {"aspirations": "typed just before Next"}, intent="stay") == \
+        (200, {"step": "availability"})
+    draft = unit.block(lea).draft
+    assert draft["step"] == "availability" and draft["values"]["aspirations"] == PROFILE["aspirations"]
