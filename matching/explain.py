@@ -77,19 +77,18 @@ def _areas(
     "Most useful" is ``(1 - mentee score) * mentor score``: the area's term in the performance factor before
     normalisation, so the first area cited is the one that did most for the pair.
     """
-    a = profiles.mentee_area_scores[mentees]
-    b = profiles.mentor_area_scores[mentors]
-    a_common = a.multiply(b > 0).tocsr()
-    b_common = b.multiply(a > 0).tocsr()
-    a_common.sort_indices()
-    b_common.sort_indices()
-    n = a_common.shape[0]
-    common = np.diff(a_common.indptr)
-    rows = np.repeat(np.arange(n), common)
-    cols = a_common.indices
+    a = profiles.mentee_area_scores[mentees].tocoo()
+    b = profiles.mentor_area_scores[mentors].tocoo()
+    n, n_areas = a.shape
+    # Areas both have a score for: the keys (pair, area) present on both sides, with both scores aligned.
+    key_a = a.row.astype(np.int64) * n_areas + a.col
+    key_b = b.row.astype(np.int64) * n_areas + b.col
+    common_keys, at_a, at_b = np.intersect1d(key_a, key_b, assume_unique=True, return_indices=True)
+    rows, cols = common_keys // n_areas, common_keys % n_areas
+    common = np.bincount(rows, minlength=n)
     # Scores are stored plus one (so a score of 0 is not an absent entry); undo it without float noise.
-    mentee_score = np.round(a_common.data - 1.0, 12)
-    mentor_score = np.round(b_common.data - 1.0, 12)
+    mentee_score = np.round(a.data[at_a] - 1.0, 12)
+    mentor_score = np.round(b.data[at_b] - 1.0, 12)
     sel = mentor_score > mentee_score
     rows, cols, mentee_score, mentor_score = rows[sel], cols[sel], mentee_score[sel], mentor_score[sel]
     order = np.lexsort((cols, -(1.0 - mentee_score) * mentor_score, rows))
@@ -227,14 +226,16 @@ def explain(
     neutral_notes = {
         (name, mentee_known): _neutral_note(name, mentee_known) for name in FACTORS for mentee_known in (False, True)
     }
-    cache: dict[object, str] = {}
+    caches: dict[str, dict[object, str]] = {name: {} for name in FACTORS}  # one per factor: keys overlap
     shared_counts = [len(x) for x in shared_skills]
     plain_notes = {
-        "skills": [_cached(cache, key, _skills_note) for key in zip(shared_counts, wanted)],
+        "skills": [_cached(caches["skills"], key, _skills_note) for key in zip(shared_counts, wanted)],
         "aspirations": [_terms_note(terms) for terms in shared_terms],
         "performance": [_performance_note(*args) for args in zip(areas, has_areas, common)],
-        "language": [_cached(cache, langs, _language_note) for langs in shared_langs],
-        "availability": [_cached(cache, key, _hours_note) for key in zip(hours_list, mentee_hours_list)],
+        "language": [_cached(caches["language"], langs, _language_note) for langs in shared_langs],
+        "availability": [
+            _cached(caches["availability"], key, _hours_note) for key in zip(hours_list, mentee_hours_list)
+        ],
     }
     per_factor = []
     for name in FACTORS:

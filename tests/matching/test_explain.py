@@ -1,0 +1,131 @@
+"""Explanations: contributions sum to the solver's score exactly; evidence comes from the people's own data."""
+
+import numpy as np
+
+from matching.data import DEFAULT_WEIGHTS, FACTORS, AreaEvidence, Evidence, FactorScore, Mentee, Mentor
+from matching.engine import prepare
+from matching.explain import MAX_AREAS, MAX_TERMS, _instances, explain
+from matching.features import build_profiles
+from matching.text import normalise_tag, tokenize
+from tests.matching.people import program
+
+
+def _explained(n=200, m=40, seed=6, weights=DEFAULT_WEIGHTS):
+    mentees, mentors = program(n, m, seed=seed)
+    rng = np.random.default_rng(seed)
+    rows = np.arange(n)
+    cols = rng.integers(0, m, size=n)
+    profiles = build_profiles(mentees, mentors)
+    matches = explain(
+        profiles, weights, mentees, mentors, mentee_idx=rows, mentor_idx=cols, pinned=np.zeros(n, dtype=bool)
+    )
+    return mentees, mentors, rows, cols, matches
+
+
+def test_contributions_sum_exactly_to_the_solvers_score():
+    mentees, mentors = program(150, 30, seed=2)
+    problem = prepare(mentees, mentors)
+    rows = np.arange(150)
+    cols = np.random.default_rng(2).integers(0, 30, size=150)
+    solver = problem.fused[0].pair_scores(rows, cols).astype(np.float64)
+    matches = explain(
+        problem.profiles,
+        problem.config.mentee_weights,
+        mentees,
+        mentors,
+        mentee_idx=rows,
+        mentor_idx=cols,
+        pinned=np.zeros(150, dtype=bool),
+        kept_terms=problem.fused[0].kept_terms,
+    )
+    for match, score in zip(matches, solver.tolist()):
+        assert match.score == score
+        assert sum(f.contribution for f in match.factors) == match.score
+        assert [f.factor for f in match.factors] == list(FACTORS)
+        for f in match.factors:
+            assert 0 <= f.value <= 1
+            assert abs(f.contribution - f.weight * f.value) < 5e-7
+            assert f.neutral == (f.value == 0.5 and "neutral" in f.note)
+
+
+def test_evidence_comes_from_the_people():
+    mentees, mentors, rows, cols, matches = _explained()
+    for i, j, match in zip(rows.tolist(), cols.tolist(), matches):
+        mentee, mentor = mentees[i], mentors[j]
+        assert (match.mentee_id, match.mentor_id) == (mentee.id, mentor.id)
+        wanted = {normalise_tag(s) for s in mentee.skills_wanted}
+        offered = {normalise_tag(s) for s in mentor.skills}
+        assert {normalise_tag(s) for s in match.evidence.shared_skills} == wanted & offered
+        mentee_terms = set(tokenize(mentee.aspirations))
+        mentor_terms = set(tokenize(mentor.about)) | set(tokenize(" ; ".join(mentor.skills)))
+        shared = mentee_terms & mentor_terms
+        assert set(match.evidence.shared_terms) <= shared
+        assert len(match.evidence.shared_terms) == min(len(shared), MAX_TERMS)
+        assert match.evidence.overlapping_hours == len((mentee.availability or set()) & (mentor.availability or set()))
+        assert set(match.evidence.shared_languages) == {normalise_tag(x) for x in mentee.languages} & {
+            normalise_tag(x) for x in mentor.languages
+        }
+        areas = match.evidence.complementary_areas
+        assert len(areas) <= MAX_AREAS
+        stronger = {a for a, v in mentee.performance.items() if a in mentor.performance and mentor.performance[a] > v}
+        if len(stronger) <= MAX_AREAS:
+            assert {a.area for a in areas} == stronger
+        else:
+            assert {a.area for a in areas} < stronger and len(areas) == MAX_AREAS
+        for a in areas:
+            assert a.mentee_score == mentee.performance[a.area] and a.mentor_score == mentor.performance[a.area]
+        usefulness = [(1 - a.mentee_score) * a.mentor_score for a in areas]
+        assert usefulness == sorted(usefulness, reverse=True)
+
+
+def test_notes_say_why():
+    mentees = [Mentee("a", skills_wanted=("python", "sql"), languages=("en",), availability={1, 2})]
+    mentors = [Mentor("x", skills=("Python",), languages=("en", "fr"), availability={2, 3}, about="x")]
+    profiles = build_profiles(mentees, mentors)
+    (match,) = explain(
+        profiles,
+        DEFAULT_WEIGHTS,
+        mentees,
+        mentors,
+        mentee_idx=np.array([0]),
+        mentor_idx=np.array([0]),
+        pinned=np.array([True]),
+    )
+    notes = {f.factor: f.note for f in match.factors}
+    assert notes["skills"] == "The mentor offers 1 of the 2 skills the mentee wants."
+    assert notes["language"] == "They share en."
+    assert notes["availability"] == "They are both available 1 of the mentee's 2 weekly hours."
+    assert notes["aspirations"].startswith("The mentee wrote no aspirations")
+    assert notes["performance"].startswith("The mentee has no course performance yet")
+    assert match.pinned
+
+
+def test_fast_construction_builds_equal_objects():
+    made = _instances(
+        FactorScore,
+        2,
+        factor=["a", "b"],
+        weight=[0.1, 0.2],
+        value=[1.0, 0.0],
+        contribution=[0.1, 0.0],
+        neutral=[False, True],
+        note=["x", "y"],
+    )
+    assert made == [FactorScore("a", 0.1, 1.0, 0.1, False, "x"), FactorScore("b", 0.2, 0.0, 0.0, True, "y")]
+    (evidence,) = _instances(
+        Evidence,
+        1,
+        shared_skills=[("s",)],
+        complementary_areas=[(AreaEvidence("q", 0, 1),)],
+        overlapping_hours=[3],
+        shared_languages=[()],
+        shared_terms=[("t",)],
+    )
+    assert evidence == Evidence(("s",), (AreaEvidence("q", 0, 1),), 3, (), ("t",))
+    assert hash(evidence) == hash(Evidence(("s",), (AreaEvidence("q", 0, 1),), 3, (), ("t",)))
+
+
+def test_nothing_to_explain():
+    profiles = build_profiles([], [])
+    empty = np.zeros(0, dtype=np.int64)
+    assert explain(profiles, DEFAULT_WEIGHTS, [], [], mentee_idx=empty, mentor_idx=empty, pinned=empty) == []
