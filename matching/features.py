@@ -169,7 +169,7 @@ class Factor:
             rank = np.arange(order.size) - np.repeat(block.indptr[:-1], counts)
             bump = order[rank < short[row_of[order]]]
             data[bump] += 1.0 / scale
-        out = sp.csr_matrix((data, block.indices, block.indptr), block.shape)
+        out = sp.csr_matrix((data, block.indices.copy(), block.indptr.copy()), block.shape)
         out.eliminate_zeros()
         return out
 
@@ -309,7 +309,7 @@ def _skills(mentees: Sequence[Mentee], mentors: Sequence[Mentor]) -> tuple[Facto
     wanted = _binary(wanted_entries, len(mentees), n_cols)
     counts = np.diff(wanted.indptr)
     mentee = sp.csr_matrix(
-        (1.0 / np.repeat(counts, counts), wanted.indices, wanted.indptr), shape=wanted.shape
+        (1.0 / np.repeat(counts, counts), wanted.indices.copy(), wanted.indptr.copy()), shape=wanted.shape
     )  # each wanted skill weighs 1/|wanted|
     mentor = _binary(offered_entries, len(mentors), n_cols)
     mentee_known = counts > 0
@@ -327,7 +327,8 @@ def _aspirations(mentees: Sequence[Mentee], mentors: Sequence[Mentor]) -> tuple[
     mentee = tm.matrix[:n]
     mentor_exact = tm.matrix[n:]
     mentor = sp.csr_matrix(
-        (quantise(mentor_exact.data, TERM_BITS), mentor_exact.indices, mentor_exact.indptr), mentor_exact.shape
+        (quantise(mentor_exact.data, TERM_BITS), mentor_exact.indices.copy(), mentor_exact.indptr.copy()),
+        mentor_exact.shape,
     )
     mentor.eliminate_zeros()
     mentee_known = np.diff(mentee.indptr) > 0
@@ -367,7 +368,7 @@ def _performance(
     # No areas, or a perfect score everywhere: every area counts alike.
     safe_total = np.where(total > 0, total, 1.0)[mentee_rows]
     need = np.where(total[mentee_rows] > 0, need / safe_total, 1.0 / count[mentee_rows])
-    mentee = sp.csr_matrix((need, raw_mentee.indices, raw_mentee.indptr), shape=raw_mentee.shape)
+    mentee = sp.csr_matrix((need, raw_mentee.indices.copy(), raw_mentee.indptr.copy()), shape=raw_mentee.shape)
     mentor_rows = np.repeat(np.arange(m), np.diff(raw_mentor.indptr))
     mentor_score = raw_mentor.data - 1.0
     area_count = np.diff(raw_mentor.indptr)
@@ -380,7 +381,7 @@ def _performance(
     # value stays a convex combination of the (fixed-point) strengths.
     fallback = np.where(mentor_known, _nearest(fallback, STRENGTH_BITS), 0.0)
     delta = _nearest(mentor_score, STRENGTH_BITS) - fallback[mentor_rows]
-    mentor = sp.csr_matrix((delta, raw_mentor.indices, raw_mentor.indptr), shape=raw_mentor.shape)
+    mentor = sp.csr_matrix((delta, raw_mentor.indices.copy(), raw_mentor.indptr.copy()), shape=raw_mentor.shape)
     mentor.eliminate_zeros()
     mentee_known = (count > 0) | np.array([p.grade is not None for p in mentees], dtype=bool).reshape(n)
     labels = tuple(vocab.labels)
@@ -439,7 +440,11 @@ def _availability(mentees: Sequence[Mentee], mentors: Sequence[Mentor]):
     mentor_bin = _hours([m.availability for m in mentors])
     counts = np.diff(mentee_bin.indptr)
     mentee = sp.csr_matrix(
-        (mentee_bin.data / np.repeat(np.maximum(counts, 1), counts), mentee_bin.indices, mentee_bin.indptr),
+        (
+            mentee_bin.data / np.repeat(np.maximum(counts, 1), counts),
+            mentee_bin.indices.copy(),
+            mentee_bin.indptr.copy(),
+        ),
         shape=mentee_bin.shape,
     )
     mentee_known = counts > 0

@@ -184,3 +184,16 @@ def test_no_people():
     profiles = build_profiles([Mentee("a")], [])
     (fused,) = fuse(profiles, [DEFAULT_WEIGHTS], np.arange(1), np.arange(0), language_penalty=False)
     assert fused.scores(0, 1).shape == (1, 0)
+
+
+def test_profiles_keep_every_raw_score():
+    # Regression: derived matrices once shared index arrays with the raw ones and eliminate_zeros() broke both.
+    mentees, mentors = program(200, 40, seed=6)
+    profiles = build_profiles(mentees, mentors)
+    for people, matrix in ((mentees, profiles.mentee_area_scores), (mentors, profiles.mentor_area_scores)):
+        for k, person in enumerate(people):
+            row = matrix[k]
+            got = {profiles.areas[c]: round(v - 1, 12) for c, v in zip(row.indices, row.data)}
+            assert got == dict(person.performance)
+    text = profiles.text_mentor
+    assert np.allclose(np.asarray(text.multiply(text).sum(axis=1)).ravel()[np.diff(text.indptr) > 0], 1.0)
