@@ -298,7 +298,7 @@ class _Auction:
             best[1:] = oi[1:] != oi[:-1]
             oi, oj, oe, val = oi[best], oj[best], oe[best], val[best]
             now = np.where(self.a[oi] >= 0, self.w[self.ae[oi]] - self.p[np.maximum(self.a[oi], 0)], 0.0)
-            go = val >= np.maximum(now, 0.0) + half
+            go = val >= now + half
             oi, oj, oe = oi[go], oj[go], oe[go]
             self.unseat(oi)
             self.ae[oi] = oe
