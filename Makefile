@@ -30,6 +30,7 @@ system_deps: ## install the Debian packages the environment builds and tests wit
 	pkg-config --exists libmariadb 2>/dev/null || missing="$$missing libmariadb-dev pkg-config"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:$$missing"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
@@ -44,7 +45,13 @@ $(VENV)/.installed: requirements/dev.txt setup.py
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
 	@touch $@
 
-venv: $(VENV)/.installed ## create .venv with Python 3.12 and the pinned requirements
+A11Y := tests/ementor_xblock/a11y
+$(A11Y)/node_modules/.installed: $(A11Y)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is required for the accessibility tests (axe-core)" >&2; exit 1; }
+	cd $(A11Y) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+venv: $(VENV)/.installed $(A11Y)/node_modules/.installed ## create .venv with Python 3.12 and the pinned requirements (and axe-core)
 
 demo: venv ## run the development site with demo data on http://127.0.0.1:8000
 	$(MANAGE) migrate --noinput -v0
