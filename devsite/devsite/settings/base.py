@@ -119,14 +119,15 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 10,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+_JWT_SECRET = "devsite-only-jwt-secret-at-least-32-bytes-long"
 JWT_AUTH = {
     "JWT_AUDIENCE": "devsite-audience",
     "JWT_ISSUER": "http://127.0.0.1:8000/oauth2",
-    "JWT_SECRET_KEY": "devsite-only-jwt-secret-at-least-32-bytes-long",
+    "JWT_SECRET_KEY": _JWT_SECRET,
     "JWT_ALGORITHM": "HS256",
     "JWT_VERIFY_AUDIENCE": True,
     "JWT_ISSUERS": [
-        {"AUDIENCE": "devsite-audience", "ISSUER": "http://127.0.0.1:8000/oauth2", "SECRET_KEY": "devsite-only-jwt-secret-at-least-32-bytes-long"},
+        {"AUDIENCE": "devsite-audience", "ISSUER": "http://127.0.0.1:8000/oauth2", "SECRET_KEY": _JWT_SECRET},
     ],
     "JWT_PUBLIC_SIGNING_JWK_SET": None,
     "JWT_AUTH_COOKIE_HEADER_PAYLOAD": "edx-jwt-cookie-header-payload",
