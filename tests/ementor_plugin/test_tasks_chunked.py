@@ -171,19 +171,29 @@ def test_without_a_staged_engine_or_result_backend_the_run_stays_in_one_task(pro
 
 
 @pytest.mark.skipif(chunked.engine_stages() is None, reason="matching has no staged API (prepare/score_chunk/combine)")
+@pytest.mark.parametrize("pruned", [False, True])
 @pytest.mark.parametrize("n_chunks", [1, 2, 5])
-def test_the_real_engine_combines_chunks_into_exactly_its_single_pass_result(n_chunks):
-    """The promise chunked runs rely on, checked on the library itself when it offers the staged API."""
+def test_the_real_engine_combines_chunks_into_exactly_its_single_pass_result(n_chunks, pruned, monkeypatch):
+    """The promise chunked runs rely on, checked on the library itself when it offers the staged API.
+
+    ``pruned`` makes the engine keep only top-K and reverse top-R candidates, as it does for large programs.
+    """
     import matching
+    import matching.candidates
     from matching.data import MatchConfig, Mentee, Mentor
+
+    if pruned:
+        monkeypatch.setattr(matching.candidates, "FULL_GRAPH_PAIRS", 0)
 
     mentees = [Mentee(id=f"e{i}", skills_wanted=(SKILLS[i % 4], SKILLS[(i * 3 + 1) % 4]), grade=0.3 + (i % 7) / 20,
                       languages=("en",)) for i in range(300)]
     mentors = [Mentor(id=f"m{j}", skills=(SKILLS[j % 4], SKILLS[(j + 2) % 4]), grade=0.9, languages=("en",),
                       capacity=3) for j in range(60)]
-    config = MatchConfig(top_k=5, reverse_top_r=3, pinned=(("e0", "m0"),), excluded=frozenset({("e1", "m1")}))
+    config = MatchConfig(top_k=5, reverse_top_r=3, pinned=(("e0", "m0"),), excluded=frozenset({("e1", "m1")}),
+                         certify=False)
     stages = chunked.engine_stages()
     problem = stages.prepare(mentees, mentors, config)
+    assert problem.full is not pruned
     rows = stages.rows(problem)
     parts = [chunked.decode_partial(chunked.encode_partial(
         stages.score_chunk(problem, *chunked.bounds(rows, i, n_chunks)))) for i in range(n_chunks)]

@@ -95,6 +95,13 @@ def request_runs_at_once(course: str, staff: int, n: int = 2) -> list[int]:
     return found
 
 
+def send(run_id: int) -> str:
+    """Send the run's task once more (a duplicate delivery), the way the plugin sends it."""
+    from ementor_plugin import tasks
+
+    return tasks.enqueue_matching_run(run_id)
+
+
 def run(run_id: int) -> dict:
     """The run's row as plain values."""
     row = MatchRun.objects.get(pk=run_id)
@@ -130,7 +137,7 @@ def reset_matches(course: str) -> None:
     Participant.objects.filter(program__course_key=course).update(mentor_load=0)
 
 
-COMMANDS = {f.__name__: f for f in (make_program, request_run, request_runs_at_once, run, runs_of, state,
+COMMANDS = {f.__name__: f for f in (make_program, request_run, request_runs_at_once, send, run, runs_of, state,
                                     reset_matches)}
 
 
