@@ -42,6 +42,11 @@ def course_key_of(block) -> str | None:
     usage_id = getattr(getattr(block, "scope_ids", None), "usage_id", None)
     context = getattr(usage_id, "context_key", None)
     if context is not None and getattr(context, "is_course", True):
+        # Studio's keys may carry a branch or version; the program belongs to the course itself.
+        if hasattr(context, "version_agnostic"):
+            context = context.version_agnostic()
+        if hasattr(context, "for_branch"):
+            context = context.for_branch(None)
         return str(context)
     service = block.runtime.service(block, "settings")
     if service is not None:
