@@ -607,6 +607,43 @@ def _mentee_blocks(
     return lead, blocks
 
 
+def _remap(
+    lead: np.ndarray | None, blocks: list[sp.csr_matrix], offsets: np.ndarray, target: np.ndarray, width: int
+) -> sp.csr_matrix:
+    """Build the float32 CSR (n x width) of ``[lead | block entries moved to their target columns]`` (-1: dropped).
+
+    Entries are placed directly (no stacking, no sort): within a row, the lead columns come first and each block's
+    kept entries follow in block order, and targets increase with the global column, so indices stay sorted.
+    """
+    n = blocks[0].shape[0] if blocks else lead.shape[0]
+    n_lead = 0 if lead is None else lead.shape[1]
+    pieces = []  # (rows, cols, values) per source, in placement order
+    if lead is not None:
+        r, c = np.nonzero(lead)
+        pieces.append((r, c, lead[r, c]))
+    for k, block in enumerate(blocks):
+        block.sort_indices()
+        rows = np.repeat(np.arange(n), np.diff(block.indptr))
+        cols = target[block.indices.astype(np.int64) + offsets[k]]
+        keep = cols >= 0
+        pieces.append((rows[keep], cols[keep] + n_lead, block.data[keep]))
+    counts = [np.bincount(r, minlength=n) for r, _, _ in pieces]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.sum(counts, axis=0) if counts else np.zeros(n, dtype=np.int64), out=indptr[1:])
+    indices = np.empty(int(indptr[-1]), dtype=np.int32)
+    data = np.empty(int(indptr[-1]), dtype=np.float32)
+    before = np.zeros(n, dtype=np.int64)  # entries already placed in each row
+    for (rows, cols, values), count in zip(pieces, counts):
+        rank = np.arange(rows.size) - np.repeat(np.cumsum(count) - count, count)
+        at = indptr[rows] + before[rows] + rank
+        indices[at] = cols
+        data[at] = values
+        before += count
+    out = sp.csr_matrix((data, indices, indptr), shape=(n, width))
+    out.eliminate_zeros()
+    return out
+
+
 def fuse(
     profiles: Profiles,
     weight_sets: Sequence[Mapping[str, float]],
@@ -675,25 +712,23 @@ def fuse(
     kept_global = kept_global[factor_of_col[kept_global] == text] - offsets[text]
     kept[kept_global] = True
 
-    def gather(lead: np.ndarray | None, blocks: list[sp.csr_matrix], cols: np.ndarray) -> sp.csr_matrix:
-        allcols = sp.hstack(blocks, format="csr") if blocks else None
-        picked = allcols[:, cols] if allcols is not None else sp.csr_matrix((lead.shape[0], 0))
-        if lead is not None:
-            picked = sp.hstack([sp.csr_matrix(lead), picked], format="csr")
-        picked = picked.astype(np.float32)
-        picked.eliminate_zeros()
-        return picked
+    n_cols = int(offsets[-1])
+    dense_at = np.full(n_cols, -1, dtype=np.int64)
+    dense_at[dense_cols] = np.arange(dense_cols.size)
+    sparse_at = np.full(n_cols, -1, dtype=np.int64)
+    sparse_at[sparse_cols] = np.arange(sparse_cols.size)
+    n_dense = n_lead + dense_cols.size
 
-    mentor_dense = gather(mentor_lead, mentor_blocks, dense_cols).toarray()
+    mentor_dense = _remap(mentor_lead, mentor_blocks, offsets, dense_at, n_dense).toarray()
     mentor_dense = np.ascontiguousarray(mentor_dense, dtype=np.float32)
     if sparse_cols.shape[0]:
-        mentor_sparse = gather(None, mentor_blocks, sparse_cols)
+        mentor_sparse = _remap(None, mentor_blocks, offsets, sparse_at, sparse_cols.size)
         mentor_sparse_t = mentor_sparse.T.tocsr()
     else:
         mentor_sparse = mentor_sparse_t = None
     out = []
     for lead, blocks in sides:
-        dense = gather(lead, blocks, dense_cols)
-        sparse = gather(None, blocks, sparse_cols) if mentor_sparse is not None else None
+        dense = _remap(lead, blocks, offsets, dense_at, n_dense)
+        sparse = _remap(None, blocks, offsets, sparse_at, sparse_cols.size) if mentor_sparse is not None else None
         out.append(FusedFeatures(dense, mentor_dense, sparse, mentor_sparse, mentor_sparse_t, kept))
     return out

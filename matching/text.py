@@ -44,8 +44,9 @@ _MARKS = (
     "\u0711\u0730-\u074a\u0900-\u0dff\u0f18-\u0fbc\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
 )
 _WORD = re.compile(f"(?:[^\\W_]|[{_MARKS}])+")
-# The same for folded ASCII text (several times faster than the Unicode class), NUL marking document breaks.
-_ASCII_WORD = re.compile("[a-z0-9]+|\x00")
+# The same for folded ASCII text, as a byte translation: every byte that is not a lowercase letter, a digit or NUL
+# (the document break) becomes a space, and bytes.split finds the words: several times faster than a regex.
+_ASCII_SPLIT = bytes(c if chr(c) in "abcdefghijklmnopqrstuvwxyz0123456789\x00" else 32 for c in range(256))
 
 #: Function words of English, the language most profiles are written in; other languages rely on IDF.
 STOP_WORDS: frozenset[str] = frozenset(
@@ -155,7 +156,7 @@ def term_matrix(texts: Sequence[str]) -> TermMatrix:
     scaled to unit norm. The sublinear term frequency keeps a 10,000-character text that repeats a word from
     drowning out its other words. Columns are numbered by first appearance, so the result is deterministic.
 
-    All texts are folded, joined and split by one regex pass, and the word rules run once per distinct word,
+    All texts are folded, joined and split in one pass, and the word rules run once per distinct word,
     not once per occurrence: 100k short profiles take a fraction of a second instead of seconds.
 
     Args:
@@ -166,17 +167,21 @@ def term_matrix(texts: Sequence[str]) -> TermMatrix:
     """
     n_docs = len(texts)
     folded = [fold(t) if t else "" for t in texts]
-    joined = "\x00".join(folded)
+    joined = " \x00 ".join(folded)
     if joined.isascii() and joined.count("\x00") == max(n_docs - 1, 0):
-        words = _ASCII_WORD.findall(joined)
+        raw_words = joined.encode("ascii").translate(_ASCII_SPLIT).split()
+        distinct_raw = dict.fromkeys(raw_words)
+        distinct = {w.decode("ascii"): k for k, w in enumerate(distinct_raw)}
+        ids = dict(zip(distinct_raw, range(len(distinct_raw))))
+        word_ids = np.fromiter(map(ids.__getitem__, raw_words), dtype=np.int64, count=len(raw_words))
         breaker = "\x00"
     else:
         joined = _NO_SPACE_RUN.sub(r" \g<0> ", f" {_DOC_BREAK} ".join(folded))
         words = _WORD.findall(joined)
+        distinct = {w: k for k, w in enumerate(dict.fromkeys(words))}
+        word_ids = np.fromiter(map(distinct.__getitem__, words), dtype=np.int64, count=len(words))
         breaker = _DOC_BREAK
-    distinct = {w: k for k, w in enumerate(dict.fromkeys(words))}
-    word_ids = np.fromiter(map(distinct.__getitem__, words), dtype=np.int64, count=len(words))
-    is_break = word_ids == distinct[breaker] if n_docs > 1 else np.zeros(len(words), dtype=bool)
+    is_break = word_ids == distinct[breaker] if n_docs > 1 else np.zeros(word_ids.size, dtype=bool)
     doc_of_word = np.cumsum(is_break)[~is_break]
     word_ids = word_ids[~is_break]
     # Expand each distinct word to its terms (a CSR from distinct word to term ids).
