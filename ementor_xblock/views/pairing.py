@@ -38,8 +38,7 @@ def overview_dict(ctx: ViewContext, overview: MatchingOverview, program: Program
         name, description = words.factor(factor.factor)
         factors.append({"name": name, "description": description, "weight": percent(factor.weight),
                         "width": percent_int(factor.weight)})
-    _name, strategy = labels.STRATEGIES.get(str(overview.strategy), ("", ""))
-    rules = [words.gettext(strategy)] if strategy else []
+    rules = []  # the strategy itself is the overview's description, shown above these
     if overview.language_required:
         rules.append(words.gettext("Partners always share at least one language."))
     if overview.min_score > 0:
