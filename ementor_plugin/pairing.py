@@ -30,6 +30,25 @@ def lock_participants(ids: Iterable[int | None]) -> dict[int, Participant]:
     return {row.id: row for row in rows}
 
 
+def lock_participant_states(ids: Iterable[int]) -> dict[int, tuple[int, str, int, int]]:
+    """Lock many participant rows (ascending id, in chunks) and return id -> (user id, status, capacity, load).
+
+    For bulk writers (a run storing thousands of matches): the same locks as ``lock_participants`` without
+    loading, and decrypting, whole profiles.
+    """
+    wanted = sorted(set(ids))
+    states: dict[int, tuple[int, str, int, int]] = {}
+    for start in range(0, len(wanted), 500):
+        rows = (
+            Participant.objects.select_for_update()
+            .filter(id__in=wanted[start : start + 500])
+            .order_by("id")
+            .values_list("id", "user_id", "status", "capacity", "mentor_load")
+        )
+        states.update({pid: (user, status, capacity, load) for pid, user, status, capacity, load in rows})
+    return states
+
+
 def open_match(
     program: Program,
     mentee: Participant,

@@ -44,14 +44,17 @@ def _chunks(ids: list[int]) -> Iterable[list[int]]:
 def _from_snapshots(course_key: CourseKey, user_ids: list[int]) -> dict[int, CourseGrade]:
     grades: dict[int, CourseGrade] = {}
     for chunk in _chunks(user_ids):
-        for row in CoursePerformance.objects.filter(course_key=course_key, user_id__in=chunk):
-            grades[row.user_id] = CourseGrade(
-                user_id=row.user_id,
-                percent=row.grade,
-                areas={str(area): float(score) for area, score in (row.areas or {}).items()},
-                passed=row.passed,
-                has_certificate=row.has_certificate,
-                modified=row.recorded_at,
+        rows = CoursePerformance.objects.filter(course_key=course_key, user_id__in=chunk).values_list(
+            "user_id", "grade", "areas", "passed", "has_certificate", "recorded_at"
+        )
+        for user_id, grade, areas, passed, certificate, recorded_at in rows:
+            grades[user_id] = CourseGrade(
+                user_id=user_id,
+                percent=grade,
+                areas={str(area): float(score) for area, score in (areas or {}).items()},
+                passed=passed,
+                has_certificate=certificate,
+                modified=recorded_at,
             )
     return grades
 

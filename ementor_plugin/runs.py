@@ -319,17 +319,15 @@ def store(run_id: int, attempt: int, inputs: MatchingInputs, result: Any, *, tim
         if run.status != RunStatus.RUNNING or run.attempts != attempt:
             raise SupersededError()
         ids = {int(m.mentee_id) for m in new} | {int(m.mentor_id) for m in new}
-        locked: dict[int, Participant] = {}
         ordered = sorted(ids)
-        for start in range(0, len(ordered), 500):
-            locked.update(pairing.lock_participants(ordered[start : start + 500]))
+        locked = pairing.lock_participant_states(ordered)  # id -> (user id, status, capacity, load)
         taken = set()
         for start in range(0, len(ordered), 500):
             taken.update(Match.objects.filter(open_key__in=ordered[start : start + 500]).values_list(
                 "open_key", flat=True))
         spare = {
-            pid: (p.capacity - p.mentor_load) if p.status == ParticipantStatus.ACTIVE else 0
-            for pid, p in locked.items()
+            pid: (capacity - load) if status == ParticipantStatus.ACTIVE else 0
+            for pid, (_user, status, capacity, load) in locked.items()
         }
         rows, conflicts = [], 0
         for item in new:
@@ -337,7 +335,7 @@ def store(run_id: int, attempt: int, inputs: MatchingInputs, result: Any, *, tim
             mentee, mentor = locked.get(mentee_id), locked.get(mentor_id)
             # Someone may have changed things while we computed: skip pairs that no longer fit.
             if (mentee is None or mentor is None or mentee_id in taken or spare.get(mentor_id, 0) <= 0
-                    or mentee.status == ParticipantStatus.WITHDRAWN):
+                    or mentee[1] == ParticipantStatus.WITHDRAWN):
                 conflicts += 1
                 continue
             taken.add(mentee_id)
@@ -360,7 +358,7 @@ def store(run_id: int, attempt: int, inputs: MatchingInputs, result: Any, *, tim
         pending = []
         for match_id, mentee_id, mentor_id in created:
             for pid in (mentee_id, mentor_id):
-                pending.append((locked[pid].user_id, program.id, kind, match_id))
+                pending.append((locked[pid][0], program.id, kind, match_id))
         notices.notify(pending)
         timings["store"] = time.perf_counter() - started
         run.figures = {**figures(result, len(rows), conflicts, status, timings), **(extra_figures or {})}

@@ -45,6 +45,8 @@ def test_free_text_is_ciphertext_in_the_raw_row(populated):
     assert b"Flashcards" not in _raw(GoalUpdate, GoalUpdate.objects.get().pk, "note")
     assert b"busy" not in _raw(Match, match.id, "mentor_reason")
     assert _raw(Match, match.id, "explanation").startswith(b"gAAAAA")
+    assert _raw(Match, match.id, "mentee_reason") == b""  # empty text hides nothing and is stored empty
+    assert Match.objects.get(pk=match.id).mentee_reason == ""
     with override_settings(EMENTOR_FERNET_KEYS=[KEY_A]):
         assert Participant.objects.get(pk=participant.pk).aspirations == "I want to become a nurse"
 

@@ -43,16 +43,19 @@ class StandinPlatform(Platform):
             GeneratedCertificate.objects.filter(course_id=course_key, user_id__in=user_ids, status="downloadable")
             .values_list("user_id", flat=True)
         )
+        rows = PersistentCourseGrade.objects.filter(course_id=course_key, user_id__in=user_ids).values_list(
+            "user_id", "percent_grade", "grade_breakdown", "passed", "modified"
+        )
         return {
-            row.user_id: CourseGrade(
-                user_id=row.user_id,
-                percent=row.percent_grade,
-                areas={area: float(score) for area, score in (row.grade_breakdown or {}).items()},
-                passed=row.passed,
-                has_certificate=row.user_id in certified,
-                modified=row.modified,
+            user_id: CourseGrade(
+                user_id=user_id,
+                percent=percent,
+                areas={area: float(score) for area, score in (breakdown or {}).items()},
+                passed=passed,
+                has_certificate=user_id in certified,
+                modified=modified,
             )
-            for row in PersistentCourseGrade.objects.filter(course_id=course_key, user_id__in=user_ids)
+            for user_id, percent, breakdown, passed, modified in rows
         }
 
     def retirement_signal(self):
