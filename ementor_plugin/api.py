@@ -3,7 +3,9 @@
 Every public function takes ids and plain values, returns ``data`` objects (never models or querysets) and
 raises only ``errors`` types (OEP-49). Functions that act for a person take that person's user id first
 (``user_id`` for a learner acting on their own data, ``actor_id`` for course staff) and check permissions
-themselves, so callers cannot forget to.
+themselves, so callers cannot forget to. Functions taking free keyword fields (``configure_program``,
+``join_program``, ``update_profile``, ``update_goal``) take those leading ids positionally only, so a field can
+never be mistaken for them.
 
 Concurrency: opening and closing matches lock the participants' rows (ascending id) before touching matches,
 and the database's own constraints (see ``models``) back the checks, so two requests racing for a mentor's
@@ -20,7 +22,7 @@ import io
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -143,8 +145,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-P = ParamSpec("P")
-R = TypeVar("R")
 
 _PROFILE_EXTRA = ("role", "consent_version")
 _GOAL_LIMIT = 20
@@ -414,8 +414,9 @@ def get_program(course_key: CourseKey | str) -> ProgramData:
         ValidationError: ``course_key`` is not a course id.
 
     Example:
-        >>> get_program("course-v1:edX+DemoX+2026").title
-        'Find a mentor, or become one'
+        >>> program = get_program("course-v1:edX+DemoX+2026")
+        >>> program.strategy, program.is_enrollment_open
+        (<Strategy.OPTIMAL: 'optimal'>, True)
     """
     return _program_data(_program(course_key))
 
