@@ -250,10 +250,6 @@ def _is_open_for_enrollment(program: _Program, now: datetime | None = None) -> b
     return not (program.enrollment_closes and now >= program.enrollment_closes)
 
 
-def _role(value: str) -> Role:
-    return Role(value)
-
-
 def _username(participant: _Participant | None) -> str:
     return participant.user.username if participant is not None else ""
 
