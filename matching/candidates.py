@@ -109,12 +109,17 @@ class Scorer:
         a, b = np.searchsorted(rows, [lo, hi])
         return rows[a:b] - lo, cols[a:b]
 
-    def raw(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray | None]:
-        """Return the float32 scores (and mentor-side scores) of rows ``lo..hi-1``, excluded pairs at -inf."""
-        s = self.fused.scores(lo, hi)
+    def raw(
+        self, lo: int, hi: int, out: np.ndarray | None = None, alt_out: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Return the float32 scores (and mentor-side scores) of rows ``lo..hi-1``, excluded pairs at -inf.
+
+        ``out`` and ``alt_out`` are optional buffers to write into (see ``FusedFeatures.scores``).
+        """
+        s = self.fused.scores(lo, hi, out)
         r, c = self._slice(self.excluded_rows, self.excluded_cols, lo, hi)
         s[r, c] = -np.inf
-        alt = self.alt.scores(lo, hi) if self.alt is not None else None
+        alt = self.alt.scores(lo, hi, alt_out) if self.alt is not None else None
         return s, alt
 
     def bonus_block(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -202,6 +207,7 @@ class _ReverseTop:
         self.m, self.r, self.min_score = m, r, min_score
         # A score is recorded when it is above its mentor's threshold: just below the floor until the mentor
         # holds r scores, then its r-th best (a later row must beat it strictly; ties go to the lower row).
+        self.floor = floor
         self.open = np.nextafter(floor, np.float32(-np.inf))
         self.threshold = np.full(m, self.open, dtype=np.float32)
         self.rows = np.zeros(0, dtype=np.int64)
@@ -212,30 +218,33 @@ class _ReverseTop:
         self.n_pending = 0
         self.seen = False
 
-    def add(self, s: np.ndarray, alt: np.ndarray | None, lo: int) -> None:
-        """Record the scores of a chunk (rows ``lo..``) that may be among their mentor's best r."""
-        if self.r == 0:
-            return
-        first = not self.seen
+    def first(self, s: np.ndarray, alt: np.ndarray | None, lo: int) -> None:
+        """Record the exact top r of every column of the first chunk (ties by row), and set the thresholds."""
         self.seen = True
-        if first:
-            # First chunk: the exact top r of every column (a stable sort breaks ties by row).
-            rs = as_scores(s)
-            take = min(self.r, s.shape[0])
-            top = np.argsort(-rs, axis=0, kind="stable")[:take]
-            cols = np.broadcast_to(np.arange(self.m), top.shape)
-            vals = rs[top, cols]
-            ok = vals >= self.min_score
-            rr, cc = top[ok], cols[ok]
-        else:
-            rr, cc = np.nonzero(s > self.threshold[None, :])
+        take = min(self.r, s.shape[0])
+        if take == 0:
+            return
+        # The r-th largest of each column bounds its top r from below; only ties at it need the row order.
+        kth = np.partition(s, s.shape[0] - take, axis=0)[s.shape[0] - take]
+        rr, cc = np.nonzero(s >= np.maximum(kth, self.floor)[None, :])
+        if rr.size > 4 * take * self.m:  # massive ties: sort the columns outright (stable: ties by row)
+            top = np.argsort(-s, axis=0, kind="stable")[:take]
+            cc = np.broadcast_to(np.arange(self.m), top.shape).ravel()
+            rr = top.ravel()
+        self.record(s, alt, lo, rr, cc)
+        self.merge()
+
+    def record(self, s: np.ndarray, alt: np.ndarray | None, lo: int, rr: np.ndarray, cc: np.ndarray) -> None:
+        """Record the chunk entries ``(rr, cc)`` (local rows) above their mentor's threshold."""
+        vals = as_scores(s[rr, cc])
+        ok = vals >= self.min_score
+        rr, cc, vals = rr[ok], cc[ok], vals[ok]
         if rr.size == 0:
             return
-        vals = as_scores(s[rr, cc])
         alts = as_scores(alt[rr, cc]) if alt is not None else vals
         self.pending.append((rr + lo, cc, vals, alts))
         self.n_pending += rr.size
-        if first or self.n_pending > 2 * self.m * self.r + 100_000:
+        if self.n_pending > 2 * self.m * self.r + 100_000:
             self.merge()
 
     def merge(self) -> None:
@@ -287,28 +296,45 @@ def score_rows(
     reverse = _ReverseTop(m, 0 if full else min(reverse_r, n), floor, scorer.min_score)
     parts: list[tuple[np.ndarray, ...]] = []
     prefs: list[tuple[np.ndarray, ...]] = []
+    rows_buf = min(chunk, max(hi - lo, 0))
+    buffer = np.empty((rows_buf, m), dtype=np.float32)
+    alt_buffer = np.empty((rows_buf, m), dtype=np.float32) if scorer.alt is not None else None
+    mask = np.empty((rows_buf, m), dtype=bool)
+    other = np.empty((rows_buf, m), dtype=bool)
     for start in range(lo, hi, chunk):
         stop = min(hi, start + chunk)
-        s, alt = scorer.raw(start, stop)
-        if full:
-            rr, cc = np.nonzero(s >= floor)
-            vals = as_scores(s[rr, cc])
-            keep = _top_per_group(rr, vals, cc, m)
+        b = stop - start
+        s, alt = scorer.raw(start, stop, buffer, alt_buffer)
+        if reverse.r and not reverse.seen:
+            reverse.first(s, alt, start)
+            later = None
         else:
-            th = np.maximum(_row_thresholds(s, min(top_k, m)), floor)
-            rr, cc = np.nonzero(s >= th[:, None])
-            if rr.size > 8 * top_k * (stop - start):  # massive ties: sort those rows' values outright
-                top = np.argsort(-s, axis=1, kind="stable")[:, :top_k]
-                rr = np.repeat(np.arange(stop - start), top.shape[1])
-                cc = top.ravel()
+            later = reverse.threshold if reverse.r else None
+        # One pass finds both kinds of candidates: scores reaching their row's threshold, and scores above their
+        # mentor's running threshold.
+        th = floor if full else np.maximum(_row_thresholds(s, min(top_k, m)), floor)
+        row_mask = np.greater_equal(s, th if full else th[:, None], out=mask[:b])
+        if later is not None:
+            np.logical_or(row_mask, np.greater(s, later[None, :], out=other[:b]), out=row_mask)
+        flat = np.flatnonzero(row_mask)
+        rr, cc = np.divmod(flat, m)
+        vals = as_scores(s.ravel()[flat])
+        in_row = vals >= (th if full else th[rr])
+        if later is not None:
+            at = ~in_row | (vals > later[cc])
+            reverse.record(s, alt, start, rr[at], cc[at])
+        rr, cc, vals = rr[in_row], cc[in_row], vals[in_row]
+        if not full and rr.size > 8 * top_k * b:  # massive ties: sort those rows' values outright
+            top = np.argsort(-s, axis=1, kind="stable")[:, :top_k]
+            rr = np.repeat(np.arange(b), top.shape[1])
+            cc = top.ravel()
             vals = as_scores(s[rr, cc])
-            keep = _top_per_group(rr, vals, cc, top_k)
+        keep = _top_per_group(rr, vals, cc, m if full else top_k)
         rr, cc, vals = rr[keep], cc[keep], vals[keep]
         ok = vals >= scorer.min_score
         rr, cc, vals = rr[ok], cc[ok], vals[ok]
         alts = as_scores(alt[rr, cc]) if alt is not None else vals
         parts.append((rr + start, cc, vals, alts))
-        reverse.add(s, alt, start)
         # Preference pairs outside the top-K still become candidates.
         br, bc, _ = scorer.bonus_block(start, stop)
         if br.size:
