@@ -51,7 +51,7 @@ __all__ = [
 SCORE_QUANTUM = 2.0**-PRODUCT_BITS
 #: Programs with at most this many pairs keep every allowed pair (an ~80 MB float32 pass in chunks).
 FULL_GRAPH_PAIRS = 20_000_000
-_DTYPES = (np.int64, np.int64, np.float64, np.float64)
+_DTYPES = (np.int64, np.int64, np.float64, np.float64)  # of the reverse candidates while merging
 # Scores (bonus included) are below 2: as multiples of SCORE_QUANTUM they fit in 23 bits.
 _VALUE_BITS = PRODUCT_BITS + 1
 _VALUE_MAX = (1 << _VALUE_BITS) - 1
@@ -332,28 +332,39 @@ def score_rows(
         keep = _top_per_group(rr, vals, cc, m if full else top_k)
         rr, cc, vals = rr[keep], cc[keep], vals[keep]
         ok = vals >= scorer.min_score
-        rr, cc, vals = rr[ok], cc[ok], vals[ok]
-        alts = as_scores(alt[rr, cc]) if alt is not None else vals
-        parts.append((rr + start, cc, vals, alts))
+        rr, cc = rr[ok], cc[ok]
+        # Compact storage: int32 indices and float32 scores (exact: they are float32 fixed-point numbers).
+        parts.append(_compact(rr + start, cc, s[rr, cc], alt[rr, cc] if alt is not None else None))
         # Preference pairs outside the top-K still become candidates.
         br, bc, _ = scorer.bonus_block(start, stop)
         if br.size:
-            bv = as_scores(s[br, bc])
-            ok = bv >= scorer.min_score
-            ba = as_scores(alt[br, bc]) if alt is not None else bv
-            prefs.append((br[ok] + start, bc[ok], bv[ok], ba[ok]))
+            ok = as_scores(s[br, bc]) >= scorer.min_score
+            br, bc = br[ok], bc[ok]
+            prefs.append(_compact(br + start, bc, s[br, bc], alt[br, bc] if alt is not None else None))
     reverse.merge()
+    rev = _compact(reverse.rows, reverse.cols, reverse.vals, reverse.alts if scorer.alt is not None else None)
     out: dict[str, np.ndarray] = {}
-    for prefix, pieces in (
-        ("", parts),
-        ("pref_", prefs),
-        ("rev_", [(reverse.rows, reverse.cols, reverse.vals, reverse.alts)]),
-    ):
-        for k, name in enumerate(("rows", "cols", "vals", "alts")):
+    for prefix, pieces in (("", parts), ("pref_", prefs), ("rev_", [rev])):
+        for k, name in enumerate(_FIELDS):
+            if name == "alts" and scorer.alt is None:
+                continue
             dtype = np.int32 if k < 2 else np.float32
             arrays = [p[k] for p in pieces]
-            out[prefix + name] = np.concatenate(arrays).astype(dtype) if arrays else np.zeros(0, dtype)
+            out[prefix + name] = np.concatenate(arrays) if arrays else np.zeros(0, dtype)
     return out
+
+
+_FIELDS = ("rows", "cols", "vals", "alts")
+
+
+def _compact(rows, cols, vals, alts) -> tuple[np.ndarray, ...]:
+    """Edge arrays as int32 indices and float32 scores (``alts`` may be None)."""
+    return (
+        np.asarray(rows, dtype=np.int32),
+        np.asarray(cols, dtype=np.int32),
+        np.asarray(vals, dtype=np.float32),
+        None if alts is None else np.asarray(alts, dtype=np.float32),
+    )
 
 
 def assemble(
@@ -371,24 +382,28 @@ def assemble(
         the mentor-side score of each edge (the graph's scores without bonus when the scorer has no ``alt``).
     """
     n, m = scorer.n_mentees, scorer.n_mentors
+    has_alt = scorer.alt is not None
 
     def cat(name: str, dtype) -> np.ndarray:
-        arrays = [p[name] for p in partials]
-        return np.concatenate(arrays).astype(dtype) if arrays else np.zeros(0, dtype)
+        if name.endswith("alts") and not has_alt:
+            name = name[: -len("alts")] + "vals"
+        arrays = [p[name] for p in partials if name in p]
+        return np.concatenate(arrays).astype(dtype, copy=False) if arrays else np.zeros(0, dtype)
 
-    rows, cols = cat("rows", np.int64), cat("cols", np.int64)
-    vals, alts = cat("vals", np.float64), cat("alts", np.float64)
+    rows, cols = cat("rows", np.int32), cat("cols", np.int32)
+    vals = cat("vals", np.float32)
+    alts = cat("alts", np.float32) if has_alt else None
     # Each mentor's top-R over all rows: the best R of the parts' top-Rs.
     reverse = _ReverseTop(m, 0 if full else min(reverse_r, n), scorer.floor, scorer.min_score)
-    reverse.pending = [tuple(cat(f"rev_{k}", dt) for k, dt in zip(("rows", "cols", "vals", "alts"), _DTYPES))]
+    reverse.pending = [tuple(cat(f"rev_{k}", dt) for k, dt in zip(_FIELDS, _DTYPES))]
     reverse.merge()
     er = np.concatenate([cat("pref_rows", np.int64), reverse.rows])
     ec = np.concatenate([cat("pref_cols", np.int64), reverse.cols])
     ev = np.concatenate([cat("pref_vals", np.float64), reverse.vals])
     ea = np.concatenate([cat("pref_alts", np.float64), reverse.alts])
+    kept_count = np.bincount(rows, minlength=n)
     if er.size and not full:
         # An extra edge is new unless its row kept all its allowed pairs or it ranks within the row's top-K.
-        kept_count = np.bincount(rows, minlength=n)
         last_val = np.full(n, np.inf)
         last_col = np.full(n, -1, dtype=np.int64)
         if rows.size:
@@ -400,19 +415,44 @@ def assemble(
         _, uniq = np.unique(er * m + ec, return_index=True)  # a pair recorded twice (reverse and preference)
         er, ec, ev, ea = er[uniq], ec[uniq], ev[uniq], ea[uniq]
         order = _order(er, ev, ec)
-        rows = np.concatenate([rows, er[order]])
-        cols = np.concatenate([cols, ec[order]])
-        vals = np.concatenate([vals, ev[order]])
-        alts = np.concatenate([alts, ea[order]])
-        # Extras rank after their row's top-K, so a stable sort by row alone gives the final order.
-        order = np.argsort(rows, kind="stable")
-        rows, cols, vals, alts = rows[order], cols[order], vals[order], alts[order]
-    if scorer.bonus.size:
-        rows, cols, vals, alts = _apply_bonus(scorer, rows, cols, vals, alts)
+        er, ec, ev, ea = er[order], ec[order], ev[order], ea[order]
+    else:
+        er = ec = np.zeros(0, dtype=np.int64)
+        ev = ea = np.zeros(0)
+    # Extras rank after their row's own edges: place both directly (no sort of the millions of row edges).
+    extra_count = np.bincount(er, minlength=n)
     indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-    graph = CandidateGraph(n, m, indptr, cols.astype(np.int32), vals)
-    return graph, alts
+    np.cumsum(kept_count + extra_count, out=indptr[1:])
+    total = int(indptr[-1])
+    mentor = np.empty(total, dtype=np.int32)
+    score = np.empty(total, dtype=np.float64)
+    mentor_side = np.empty(total, dtype=np.float64) if has_alt else None
+    own = indptr[rows] + (np.arange(rows.size) - np.repeat(np.cumsum(kept_count) - kept_count, kept_count))
+    mentor[own] = cols
+    score[own] = vals
+    extra = (
+        indptr[er]
+        + kept_count[er]
+        + (np.arange(er.size) - np.repeat(np.cumsum(extra_count) - extra_count, extra_count))
+    )
+    mentor[extra] = ec
+    score[extra] = ev
+    if has_alt:
+        mentor_side[own] = alts
+        mentor_side[extra] = ea
+    del rows, cols, vals, alts, own, extra
+    edge_rows = None
+    if scorer.bonus.size:
+        edge_rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
+        plain = score.copy() if not has_alt else None
+        order = _apply_bonus(scorer, edge_rows, mentor, score)
+        mentor, score = mentor[order], score[order]
+        if has_alt:
+            mentor_side = mentor_side[order]
+        else:
+            mentor_side = plain[order]
+    graph = CandidateGraph(n, m, indptr, mentor, score)
+    return graph, (mentor_side if mentor_side is not None else score)
 
 
 def build_graph(
@@ -447,24 +487,22 @@ def is_full(n: int, m: int, top_k: int) -> bool:
     return n * m <= FULL_GRAPH_PAIRS or top_k >= m
 
 
-def _apply_bonus(scorer: Scorer, rows, cols, vals, alts):
-    """Add the preference bonus to its edges and re-sort the rows it touches."""
+def _apply_bonus(scorer: Scorer, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray) -> np.ndarray:
+    """Add the preference bonus to its edges (in place) and return the order that re-sorts the rows it touches."""
     m = scorer.n_mentors
     key = rows * m + cols
     bkey = scorer.bonus_rows * m + scorer.bonus_cols
-    order = np.argsort(bkey)
-    pos = np.searchsorted(bkey[order], key)
-    pos = np.minimum(pos, max(bkey.size - 1, 0))
-    hit = bkey[order][pos] == key
-    vals = vals.copy()
-    vals[hit] += scorer.bonus[order][pos[hit]]
+    by_key = np.argsort(bkey)
+    pos = np.minimum(np.searchsorted(bkey[by_key], key), max(bkey.size - 1, 0))
+    hit = bkey[by_key][pos] == key
+    vals[hit] += scorer.bonus[by_key][pos[hit]]
+    order = np.arange(rows.size)
     touched = np.zeros(scorer.n_mentees, dtype=bool)
     touched[rows[hit]] = True
     sel = np.flatnonzero(touched[rows])
     if sel.size:
-        sub = sel[_order(rows[sel], vals[sel], cols[sel])]
-        rows[sel], cols[sel], vals[sel], alts[sel] = rows[sub], cols[sub], vals[sub], alts[sub]
-    return rows, cols, vals, alts
+        order[sel] = sel[_order(rows[sel], vals[sel], cols[sel])]
+    return order
 
 
 def _cat(parts: list[np.ndarray], dtype) -> np.ndarray:
