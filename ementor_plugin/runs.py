@@ -155,7 +155,6 @@ class MatchingInputs:
         self.mentors: list[Mentor] = []
         self.pinned: tuple[tuple[str, str], ...] = ()
         self.excluded: frozenset[tuple[str, str]] = frozenset()
-        self.participants: dict[int, Participant] = {}
 
     @classmethod
     def build(cls, program: Program, snapshot: Mapping[str, Any], *, only: Iterable[int] | None = None
@@ -170,35 +169,50 @@ class MatchingInputs:
         people = Participant.objects.filter(program=program).exclude(status=ParticipantStatus.WITHDRAWN)
         if only is not None:
             people = people.filter(id__in=list(only))
-        people = list(people.order_by("id"))
-        inputs.participants = {p.id: p for p in people}
+        # Plain values, one query per side: each side decrypts only the text it needs (a mentee's aspirations,
+        # a mentor's about) and no model objects are built, which matters for tens of thousands of learners.
+        common = ("id", "user_id", "status", "languages", "availability", "capacity", "mentor_load")
+        mentee_rows = list(
+            people.filter(role__in=(Role.MENTEE, Role.BOTH)).order_by("id")
+            .values_list(*common, "skills_wanted", "aspirations")
+        )
+        mentor_rows = list(
+            people.filter(role__in=(Role.MENTOR, Role.BOTH)).order_by("id")
+            .values_list(*common, "skills_offered", "about")
+        )
         open_rows = list(
             Match.objects.filter(program=program, status__in=OPEN_MATCH_STATUSES).values_list("mentee_id", "mentor_id")
         )
         holding = {mentee for mentee, _mentor in open_rows}
-        grades = performance.course_grades(program.course_key, [p.user_id for p in people])
-        for p in people:
-            grade = grades.get(p.user_id)
+        grades = performance.course_grades(program.course_key, [row[1] for row in (*mentee_rows, *mentor_rows)])
+
+        def measured(user_id):
+            grade = grades.get(user_id)
             areas = {k: min(1.0, max(0.0, float(v))) for k, v in (grade.areas.items() if grade else ())}
             percent = None if grade is None or grade.percent is None else min(1.0, max(0.0, float(grade.percent)))
-            slots = frozenset(p.availability) if p.availability else None
-            role = Role(p.role)
-            active = p.status == ParticipantStatus.ACTIVE
-            if role.wants_mentor and (active or p.id in holding):
+            return grade, areas, percent
+
+        for pid, user_id, status, languages, availability, _capacity, _load, skills, aspirations in mentee_rows:
+            if status == ParticipantStatus.ACTIVE or pid in holding:
+                _grade, areas, percent = measured(user_id)
                 inputs.mentees.append(Mentee(
-                    id=str(p.id), skills_wanted=tuple(p.skills_wanted or ()), aspirations=p.aspirations or "",
-                    performance=areas, grade=percent, languages=tuple(p.languages or ()), availability=slots,
+                    id=str(pid), skills_wanted=tuple(skills or ()), aspirations=aspirations or "",
+                    performance=areas, grade=percent, languages=tuple(languages or ()),
+                    availability=frozenset(availability) if availability else None,
                 ))
-            if role.mentors and (active or p.mentor_load > 0):
+        for pid, user_id, status, languages, availability, capacity, load, skills, about in mentor_rows:
+            active = status == ParticipantStatus.ACTIVE
+            if active or load > 0:
+                grade, areas, percent = measured(user_id)
                 quals = []
-                if grade is not None and percent is not None:
+                if percent is not None:
                     quals.append(Qualification("course_grade", "Course grade", percent, True))
                 if grade is not None and grade.has_certificate:
                     quals.append(Qualification("certificate", "Course certificate", None, True))
                 inputs.mentors.append(Mentor(
-                    id=str(p.id), skills=tuple(p.skills_offered or ()), about=p.about or "", performance=areas,
-                    grade=percent, languages=tuple(p.languages or ()), availability=slots,
-                    capacity=p.capacity if active else p.mentor_load, qualifications=tuple(quals),
+                    id=str(pid), skills=tuple(skills or ()), about=about or "", performance=areas, grade=percent,
+                    languages=tuple(languages or ()), availability=frozenset(availability) if availability else None,
+                    capacity=capacity if active else load, qualifications=tuple(quals),
                 ))
         mentee_ids = {m.id for m in inputs.mentees}
         mentor_ids = {m.id for m in inputs.mentors}
