@@ -48,8 +48,9 @@ ENV = {
     "EMENTOR_IT_SEND_EMAIL": "0",  # the timing ends at the commit; mail follows it and is not measured
     "EMENTOR_MATCHING_QUEUE": QUEUE,
     "EMENTOR_IT_MAIL_DIR": str(Path(tempfile.gettempdir()) / "ementor-bench-mail"),
-    "PYTHONPATH": os.pathsep.join(map(str, (IT, ROOT / "tests" / "ementor_plugin", ROOT, ROOT / "devsite",
-                                            ROOT / "benchmarks"))),
+    "PYTHONPATH": os.pathsep.join(
+        map(str, (IT, ROOT / "tests" / "ementor_plugin", ROOT, ROOT / "devsite", ROOT / "benchmarks"))
+    ),
 }
 
 
@@ -70,8 +71,11 @@ def _create_database() -> None:
         cursor.execute(f"DROP DATABASE IF EXISTS `{DB_NAME}`")
         cursor.execute(f"CREATE DATABASE `{DB_NAME}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
     conn.close()
-    subprocess.run([sys.executable, str(ROOT / "devsite" / "manage.py"), "migrate", "--noinput", "-v", "0"],
-                   env={**os.environ, **ENV}, check=True)
+    subprocess.run(
+        [sys.executable, str(ROOT / "devsite" / "manage.py"), "migrate", "--noinput", "-v", "0"],
+        env={**os.environ, **ENV},
+        check=True,
+    )
 
 
 def _drop_database() -> None:
@@ -103,13 +107,14 @@ def _load_program(n_learners: int) -> tuple[int, dict]:
     CourseOverview.objects.get_or_create(id=COURSE, defaults={"display_name": "Benchmark"})
     staff = users.objects.create_user(username="bench_staff", email="bench_staff@example.org", password="x")
     CourseAccessRole.objects.create(user=staff, course_id=COURSE, role="staff")
-    program = Program.objects.create(course_key=COURSE, title="Benchmark", min_score=MIN_SCORE,
-                                     default_mentor_capacity=10, max_mentor_capacity=50)
+    program = Program.objects.create(
+        course_key=COURSE, title="Benchmark", min_score=MIN_SCORE, default_mentor_capacity=10, max_mentor_capacity=50
+    )
     ids = sorted(people)
-    created = users.objects.bulk_create((users(username=f"b_{pid}", email=f"{pid}@example.org") for pid in ids),
-                                        batch_size=2000)
-    CourseEnrollment.objects.bulk_create((CourseEnrollment(user=u, course_id=COURSE) for u in created),
-                                         batch_size=2000)
+    created = users.objects.bulk_create(
+        (users(username=f"b_{pid}", email=f"{pid}@example.org") for pid in ids), batch_size=2000
+    )
+    CourseEnrollment.objects.bulk_create((CourseEnrollment(user=u, course_id=COURSE) for u in created), batch_size=2000)
     now = timezone.now()
     grades, rows = [], []
     for pid, user in zip(ids, created):
@@ -117,22 +122,41 @@ def _load_program(n_learners: int) -> tuple[int, dict]:
         mentee, mentor = sides.get("mentee"), sides.get("mentor")
         main = mentor or mentee
         if main["grade"] is not None:
-            grades.append(PersistentCourseGrade(user_id=user.id, course_id=COURSE, percent_grade=main["grade"],
-                                                grade_breakdown=dict(main["performance"]), passed=True))
+            grades.append(
+                PersistentCourseGrade(
+                    user_id=user.id,
+                    course_id=COURSE,
+                    percent_grade=main["grade"],
+                    grade_breakdown=dict(main["performance"]),
+                    passed=True,
+                )
+            )
         hours = main.get("availability")
-        rows.append(Participant(
-            user=user, program=program, role="both" if mentee and mentor else ("mentor" if mentor else "mentee"),
-            skills_wanted=list(mentee["skills_wanted"]) if mentee else [],
-            aspirations=mentee["aspirations"] if mentee else "",
-            skills_offered=list(mentor["skills"]) if mentor else [], about=mentor["about"] if mentor else "",
-            languages=list(main["languages"]), availability=sorted(hours) if hours else [],
-            capacity=int(mentor["capacity"]) if mentor else 0, consent_version="2026-11", consent_at=now,
-            status_reason="joined",
-        ))
+        rows.append(
+            Participant(
+                user=user,
+                program=program,
+                role="both" if mentee and mentor else ("mentor" if mentor else "mentee"),
+                skills_wanted=list(mentee["skills_wanted"]) if mentee else [],
+                aspirations=mentee["aspirations"] if mentee else "",
+                skills_offered=list(mentor["skills"]) if mentor else [],
+                about=mentor["about"] if mentor else "",
+                languages=list(main["languages"]),
+                availability=sorted(hours) if hours else [],
+                capacity=int(mentor["capacity"]) if mentor else 0,
+                consent_version="2026-11",
+                consent_at=now,
+                status_reason="joined",
+            )
+        )
     PersistentCourseGrade.objects.bulk_create(grades, batch_size=2000)
     Participant.objects.bulk_create(rows, batch_size=2000)
-    shape = {"learners": len(ids), "mentees": len(workload.mentees), "mentors": len(workload.mentors),
-             "slots": int(workload.capacities.sum())}
+    shape = {
+        "learners": len(ids),
+        "mentees": len(workload.mentees),
+        "mentors": len(workload.mentors),
+        "slots": int(workload.capacities.sum()),
+    }
     return staff.id, shape
 
 
@@ -159,8 +183,12 @@ def _library_only() -> dict:
     started = time.perf_counter()
     result = _engine()(inputs.mentees, inputs.mentors, inputs.config())
     seconds = time.perf_counter() - started
-    return {"load_s": round(load, 3), "match_s": round(seconds, 3), "n_matched": result.stats.n_matched,
-            "stages": {k: round(v, 3) for k, v in result.stats.seconds.items()}}
+    return {
+        "load_s": round(load, 3),
+        "match_s": round(seconds, 3),
+        "n_matched": result.stats.n_matched,
+        "stages": {k: round(v, 3) for k, v in result.stats.seconds.items()},
+    }
 
 
 class Worker:
@@ -169,11 +197,26 @@ class Worker:
     def __init__(self, **env: str) -> None:
         self.log = Path(tempfile.gettempdir()) / f"ementor-bench-worker-{os.getpid()}.log"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "devsite.celery", "worker", "--concurrency=2",
-             f"--queues={QUEUE}", "--hostname=bench@%h", "--without-gossip", "--without-mingle",
-             "--without-heartbeat", "--loglevel=INFO"],
-            env={**os.environ, **ENV, **env}, cwd=str(ROOT / "devsite"), stdout=self.log.open("w"),
-            stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "devsite.celery",
+                "worker",
+                "--concurrency=2",
+                f"--queues={QUEUE}",
+                "--hostname=bench@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--loglevel=INFO",
+            ],
+            env={**os.environ, **ENV, **env},
+            cwd=str(ROOT / "devsite"),
+            stdout=self.log.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         deadline = time.monotonic() + 60
         while "ready." not in self.log.read_text():
@@ -213,8 +256,12 @@ def _through_worker(staff_id: int, **env: str) -> dict:
     if run.status != "succeeded":
         raise RuntimeError(f"run {run_id} {run.status}: {run.error}")
     seconds = run.figures.get("seconds", {})
-    return {"request_to_published_s": round(wall, 3), "n_new": run.figures.get("n_new"),
-            "chunks": run.figures.get("chunks", 1), "stages": seconds}
+    return {
+        "request_to_published_s": round(wall, 3),
+        "n_new": run.figures.get("n_new"),
+        "chunks": run.figures.get("chunks", 1),
+        "stages": seconds,
+    }
 
 
 def main() -> None:
@@ -222,8 +269,12 @@ def main() -> None:
     parser.add_argument("--learners", type=int, default=20000)
     parser.add_argument("--chunked", action="store_true", help="also match with chunked scoring (4 chunks)")
     parser.add_argument("--keep-db", action="store_true")
-    parser.add_argument("--engine", choices=("real", "stand-in"), default="real",
-                        help="stand-in: the tests' slow pure-Python engine, to check the plumbing on small programs")
+    parser.add_argument(
+        "--engine",
+        choices=("real", "stand-in"),
+        default="real",
+        help="stand-in: the tests' slow pure-Python engine, to check the plumbing on small programs",
+    )
     args = parser.parse_args()
     ENV["EMENTOR_IT_ENGINE"] = args.engine
     _setup_django()
@@ -240,11 +291,17 @@ def main() -> None:
         staff_id, shape = _load_program(args.learners)
         print(f"program: {shape} (inserted in {time.perf_counter() - started:.1f} s)", flush=True)
         library = _library_only()
-        print(f"library only: load {library['load_s']} s + matching.match {library['match_s']} s "
-              f"({library['n_matched']} matched)", flush=True)
+        print(
+            f"library only: load {library['load_s']} s + matching.match {library['match_s']} s "
+            f"({library['n_matched']} matched)",
+            flush=True,
+        )
         worker = _through_worker(staff_id)
-        print(f"through the worker: {worker['request_to_published_s']} s from request to published matches "
-              f"({worker['n_new']} matches); run stages {worker['stages']}", flush=True)
+        print(
+            f"through the worker: {worker['request_to_published_s']} s from request to published matches "
+            f"({worker['n_new']} matches); run stages {worker['stages']}",
+            flush=True,
+        )
         summary = {"program": shape, "library_only": library, "worker": worker}
         if args.chunked:
             from ementor_plugin import chunked
@@ -254,7 +311,8 @@ def main() -> None:
             else:
                 size = str(-(-shape["mentees"] // 4))
                 summary["worker_chunked"] = _through_worker(
-                    staff_id, EMENTOR_IT_CHUNK_THRESHOLD="1", EMENTOR_IT_CHUNK_SIZE=size)
+                    staff_id, EMENTOR_IT_CHUNK_THRESHOLD="1", EMENTOR_IT_CHUNK_SIZE=size
+                )
                 print(f"through the worker, 4 chunks: {summary['worker_chunked']}", flush=True)
         print(json.dumps(summary))
     finally:
