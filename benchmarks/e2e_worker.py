@@ -261,6 +261,7 @@ def _through_worker(staff_id: int, **env: str) -> dict:
         "n_new": run.figures.get("n_new"),
         "chunks": run.figures.get("chunks", 1),
         "stages": seconds,
+        "pairs": sorted(Match.objects.filter(run_id=run_id).values_list("mentee_id", "mentor_id")),
     }
 
 
@@ -297,6 +298,7 @@ def main() -> None:
             flush=True,
         )
         worker = _through_worker(staff_id)
+        single_pairs = worker.pop("pairs")
         print(
             f"through the worker: {worker['request_to_published_s']} s from request to published matches "
             f"({worker['n_new']} matches); run stages {worker['stages']}",
@@ -310,9 +312,9 @@ def main() -> None:
                 print("chunked: the engine has no staged API yet (matching.prepare/score_chunk/combine)")
             else:
                 size = str(-(-shape["mentees"] // 4))
-                summary["worker_chunked"] = _through_worker(
-                    staff_id, EMENTOR_IT_CHUNK_THRESHOLD="1", EMENTOR_IT_CHUNK_SIZE=size
-                )
+                chunked_run = _through_worker(staff_id, EMENTOR_IT_CHUNK_THRESHOLD="1", EMENTOR_IT_CHUNK_SIZE=size)
+                chunked_run["identical_to_single"] = chunked_run.pop("pairs") == single_pairs
+                summary["worker_chunked"] = chunked_run
                 print(f"through the worker, 4 chunks: {summary['worker_chunked']}", flush=True)
         print(json.dumps(summary))
     finally:
