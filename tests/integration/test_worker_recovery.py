@@ -8,8 +8,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
 
 def test_a_worker_killed_mid_run_is_recovered_by_the_next_worker(agent, start_worker, faults):
-    # Short stale and visibility timeouts so the recovery happens within the test (defaults: 30 min, 1 h).
-    settings = {"EMENTOR_IT_STALE_AFTER": "4", "EMENTOR_IT_VISIBILITY_TIMEOUT": "3"}
+    # Short stale and visibility timeouts so the recovery happens within the test (defaults: 30 min, 1 h). The
+    # message comes back before the run counts as abandoned, so the next worker first watches it, then takes over.
+    settings = {"EMENTOR_IT_STALE_AFTER": "6", "EMENTOR_IT_VISIBILITY_TIMEOUT": "2"}
     course = "course-v1:IT+Killed+2026"
     people = agent("make_program", course=course, n_mentees=8, n_mentors=4, capacity=2)
     first = start_worker(**settings)
