@@ -382,6 +382,9 @@ def store(run_id: int, attempt: int, inputs: MatchingInputs, result: Any, *, tim
     log.info("eMentor run %s stored %s new matches (%s conflicts)", run_id, len(rows), conflicts)
 
 
+MAX_UNMATCHED_LISTED = 10_000
+
+
 def figures(result: Any, n_new: int, conflicts: int, status: MatchStatus, timings: Mapping[str, float]) -> dict:
     """The run's figures: the library's statistics plus what the plugin measured and stored."""
     stats = result.stats.to_dict()
@@ -397,6 +400,10 @@ def figures(result: Any, n_new: int, conflicts: int, status: MatchStatus, timing
         "n_unmatched": len(result.unmatched),
         "coverage": round((stats.get("n_matched", 0) - conflicts) / n_mentees, 4) if n_mentees else 0.0,
         "unmatched_reasons": dict(sorted(reasons.items())),
+        # Per participant (id as text), so staff can tell each waiting mentee why; bounded to keep the row small.
+        "unmatched_by_participant": {
+            item.mentee_id: item.reason for item in result.unmatched[:MAX_UNMATCHED_LISTED]
+        },
         "new_match_status": str(status),
     }
 

@@ -76,6 +76,8 @@ def test_stable_strategy_and_required_language(world, program, django_capture_on
     assert done.config["strategy"] == "stable"
     assert not Match.objects.filter(mentee__user__username="eve").exists()
     assert done.figures["unmatched_reasons"] == {"no_shared_language": 1}
+    eve = Participant.objects.get(user__username="eve")
+    assert done.figures["unmatched_by_participant"] == {str(eve.id): "no_shared_language"}
 
 
 def test_a_staff_pairing_is_explained_by_the_engine(program):
