@@ -264,6 +264,7 @@ class StudioMixin:
             "saved": words.gettext("Saved. The next matching run uses these settings."),
             "fix": words.gettext("Some settings need your attention."),
             "network": words.gettext("The server could not be reached. Check your connection and try again."),
+            # xgettext:no-python-format
             "share": words.gettext("{percent}% of the fit"),
         }
 
