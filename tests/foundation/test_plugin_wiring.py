@@ -116,3 +116,11 @@ def test_apps_module_imports_nothing_from_the_platform():
     for platform_package in ("lms", "common", "openedx", "cms", "xmodule"):
         assert f"import {platform_package}" not in source
         assert f"from {platform_package}" not in source
+
+
+def test_readme_documents_every_setting():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    missing = [name for name in DEFAULTS if f"`{name}`" not in readme]
+    assert missing == []
