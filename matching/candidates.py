@@ -28,7 +28,7 @@ exact on the whole problem.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -52,9 +52,11 @@ SCORE_QUANTUM = 2.0**-PRODUCT_BITS
 #: Programs with at most this many pairs keep every allowed pair (an ~80 MB float32 pass in chunks).
 FULL_GRAPH_PAIRS = 20_000_000
 _DTYPES = (np.int64, np.int64, np.float64, np.float64)  # of the reverse candidates while merging
-# Scores (bonus included) are below 2: as multiples of SCORE_QUANTUM they fit in 23 bits.
-_VALUE_BITS = PRODUCT_BITS + 1
+# Keys order scores in [-2, 2) (reduced scores can be negative, solver scores with a bonus exceed 1): shifted by 2,
+# as multiples of SCORE_QUANTUM they fit in 24 bits.
+_VALUE_BITS = PRODUCT_BITS + 2
 _VALUE_MAX = (1 << _VALUE_BITS) - 1
+_VALUE_SHIFT = 2.0
 
 
 def as_scores(values: np.ndarray) -> np.ndarray:
@@ -78,6 +80,9 @@ class Scorer:
         excluded_rows / excluded_cols: forbidden pairs (mentee row, mentor column), sorted by row.
         bonus_rows / bonus_cols / bonus: a tie-break bonus added to some allowed pairs' solver score (mentee
             preferences), sorted by row.
+        prices: optional estimated mentor prices (``matching.prices``); when set, each mentee's top-K is chosen
+            by reduced score ``s - p`` (the graph still holds true scores).
+        guide: the features whose product is the reduced score (``fused.with_prices(prices)``).
     """
 
     fused: FusedFeatures
@@ -88,6 +93,13 @@ class Scorer:
     bonus_rows: np.ndarray
     bonus_cols: np.ndarray
     bonus: np.ndarray
+    prices: np.ndarray | None = None
+    guide: FusedFeatures | None = None
+
+    def with_prices(self, prices: np.ndarray | None) -> Scorer:
+        """Return the same scorer choosing candidates by reduced score with ``prices`` (None: by score)."""
+        guide = None if prices is None else self.fused.with_prices(prices)
+        return replace(self, prices=prices, guide=guide)
 
     @property
     def n_mentees(self) -> int:
@@ -110,13 +122,20 @@ class Scorer:
         return rows[a:b] - lo, cols[a:b]
 
     def raw(
-        self, lo: int, hi: int, out: np.ndarray | None = None, alt_out: np.ndarray | None = None
+        self,
+        lo: int,
+        hi: int,
+        out: np.ndarray | None = None,
+        alt_out: np.ndarray | None = None,
+        *,
+        guided: bool = False,
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """Return the float32 scores (and mentor-side scores) of rows ``lo..hi-1``, excluded pairs at -inf.
 
-        ``out`` and ``alt_out`` are optional buffers to write into (see ``FusedFeatures.scores``).
+        ``out`` and ``alt_out`` are optional buffers to write into (see ``FusedFeatures.scores``); ``guided``
+        returns reduced scores ``s - p`` (the price-guided product) instead of scores.
         """
-        s = self.fused.scores(lo, hi, out)
+        s = (self.guide if guided else self.fused).scores(lo, hi, out)
         r, c = self._slice(self.excluded_rows, self.excluded_cols, lo, hi)
         s[r, c] = -np.inf
         alt = self.alt.scores(lo, hi, alt_out) if self.alt is not None else None
@@ -175,18 +194,21 @@ def _row_thresholds(s: np.ndarray, k: int) -> np.ndarray:
 def _order(group: np.ndarray, value: np.ndarray, other: np.ndarray) -> np.ndarray:
     """The order of entries by (group asc, value desc, other asc), for values on the grid in [0, 2).
 
-    Packs the three into one int64 key, ``(group * 2^23 + (2^23 - 1 - value / 2^-22)) * n_other + other``, and
+    Packs the three into one int64 key, ``(group * 2^24 + (2^24 - 1 - (value + 2) / 2^-22)) * n_other + other``, and
     sorts that: one integer sort (vectorised with AVX-512 in numpy >= 1.26) instead of a three-key lexsort,
     several times faster on the millions of entries of a full graph. The (group, other) pairs are distinct, so
-    the keys are and the order is unique. Falls back to ``lexsort`` if the key would not fit in 63 bits.
+    the keys are and the order is unique. Falls back to ``lexsort`` if the key would not fit in 63 bits or the
+    values are not fixed-point numbers in [-2, 2).
     """
     if group.size == 0:
         return np.zeros(0, dtype=np.int64)
     n_other = int(other.max()) + 1
     n_group = int(group.max()) + 1
-    if n_group * n_other * float(1 << _VALUE_BITS) >= float(1 << 62):
+    if n_group * n_other * float(1 << _VALUE_BITS) >= float(1 << 62) or not (
+        value.min() >= -_VALUE_SHIFT and value.max() < _VALUE_SHIFT
+    ):
         return np.lexsort((other, -value, group))
-    q = np.rint(np.asarray(value, dtype=np.float64) * (1.0 / SCORE_QUANTUM)).astype(np.int64)
+    q = np.rint((np.asarray(value, dtype=np.float64) + _VALUE_SHIFT) * (1.0 / SCORE_QUANTUM)).astype(np.int64)
     key = ((group.astype(np.int64) << _VALUE_BITS) | (_VALUE_MAX - q)) * n_other + other
     return np.argsort(key)
 
@@ -198,6 +220,20 @@ def _top_per_group(group: np.ndarray, value: np.ndarray, other: np.ndarray, k: i
     starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]]) if g.size else np.zeros(0, dtype=np.int64)
     first = np.repeat(starts, np.diff(np.r_[starts, g.size]))
     return order[(np.arange(g.size) - first) < k]
+
+
+def top_per_row(values: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The best ``k`` finite entries of each row of a dense block by (value desc, column asc): (rows, cols)."""
+    b, m = values.shape
+    if b == 0 or m == 0 or k <= 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    k = min(k, m)
+    finite = np.isfinite(values)
+    low = values[finite].min(initial=0.0)
+    th = np.maximum(_row_thresholds(np.where(finite, values, -np.inf), k), low)
+    rr, cc = np.nonzero(finite & (values >= th[:, None]))
+    keep = _top_per_group(rr, values[rr, cc], cc, k)
+    return rr[keep], cc[keep]
 
 
 class _ReverseTop:
@@ -234,9 +270,24 @@ class _ReverseTop:
         self.record(s, alt, lo, rr, cc)
         self.merge()
 
-    def record(self, s: np.ndarray, alt: np.ndarray | None, lo: int, rr: np.ndarray, cc: np.ndarray) -> None:
-        """Record the chunk entries ``(rr, cc)`` (local rows) above their mentor's threshold."""
+    def record(
+        self,
+        s: np.ndarray,
+        alt: np.ndarray | None,
+        lo: int,
+        rr: np.ndarray,
+        cc: np.ndarray,
+        *,
+        shift: np.ndarray | None = None,
+    ) -> None:
+        """Record the chunk entries ``(rr, cc)`` (local rows) above their mentor's threshold.
+
+        ``shift`` (per mentor) turns the block's values into scores (the block holds reduced scores when
+        candidates are price-guided).
+        """
         vals = as_scores(s[rr, cc])
+        if shift is not None:
+            vals = vals + shift[cc]
         ok = vals >= self.min_score
         rr, cc, vals = rr[ok], cc[ok], vals[ok]
         if rr.size == 0:
@@ -301,18 +352,40 @@ def score_rows(
     alt_buffer = np.empty((rows_buf, m), dtype=np.float32) if scorer.alt is not None else None
     mask = np.empty((rows_buf, m), dtype=bool)
     other = np.empty((rows_buf, m), dtype=bool)
+    guided = not full and scorer.guide is not None
+    if guided:
+        shift = np.asarray(scorer.prices, dtype=np.float32)  # score = reduced score + price, exactly
+        # Allowed iff score >= min_score iff reduced >= min_score - p (as float32, rounded down; rechecked exactly).
+        limit = np.asarray(scorer.min_score - scorer.prices, dtype=np.float32)
+        limit = np.where(
+            limit.astype(np.float64) > scorer.min_score - scorer.prices, np.nextafter(limit, -np.inf), limit
+        )
+        raw_buffer = np.empty((rows_buf, m), dtype=np.float32)
     for start in range(lo, hi, chunk):
         stop = min(hi, start + chunk)
         b = stop - start
-        s, alt = scorer.raw(start, stop, buffer, alt_buffer)
-        if reverse.r and not reverse.seen:
+        s, alt = scorer.raw(start, stop, buffer, alt_buffer, guided=guided)
+        if guided:
+            # Forbidden pairs out of the race: a reduced score is no sign of a pair being allowed.
+            np.copyto(s, -np.inf, where=np.less(s, limit[None, :], out=other[:b]))
+            if reverse.r and not reverse.seen:
+                reverse.first(np.add(s, shift[None, :], out=raw_buffer[:b]), alt, start)
+                later = None
+            else:
+                later = (reverse.threshold - shift) if reverse.r else None
+        elif reverse.r and not reverse.seen:
             reverse.first(s, alt, start)
             later = None
         else:
             later = reverse.threshold if reverse.r else None
-        # One pass finds both kinds of candidates: scores reaching their row's threshold, and scores above their
+        # One pass finds both kinds of candidates: values reaching their row's threshold, and values above their
         # mentor's running threshold.
-        th = floor if full else np.maximum(_row_thresholds(s, min(top_k, m)), floor)
+        if full:
+            th = floor
+        elif guided:
+            th = np.maximum(_row_thresholds(s, min(top_k, m)), np.float32(-4.0))
+        else:
+            th = np.maximum(_row_thresholds(s, min(top_k, m)), floor)
         row_mask = np.greater_equal(s, th if full else th[:, None], out=mask[:b])
         if later is not None:
             np.logical_or(row_mask, np.greater(s, later[None, :], out=other[:b]), out=row_mask)
@@ -322,7 +395,7 @@ def score_rows(
         in_row = vals >= (th if full else th[rr])
         if later is not None:
             at = ~in_row | (vals > later[cc])
-            reverse.record(s, alt, start, rr[at], cc[at])
+            reverse.record(s, alt, start, rr[at], cc[at], shift=shift if guided else None)
         rr, cc, vals = rr[in_row], cc[in_row], vals[in_row]
         if not full and rr.size > 8 * top_k * b:  # massive ties: sort those rows' values outright
             top = np.argsort(-s, axis=1, kind="stable")[:, :top_k]
@@ -331,16 +404,21 @@ def score_rows(
             vals = as_scores(s[rr, cc])
         keep = _top_per_group(rr, vals, cc, m if full else top_k)
         rr, cc, vals = rr[keep], cc[keep], vals[keep]
+        if guided:
+            vals = vals + shift[cc]
+            order = _order(rr, vals, cc)  # the graph's rows are ordered by score
+            rr, cc, vals = rr[order], cc[order], vals[order]
         ok = vals >= scorer.min_score
-        rr, cc = rr[ok], cc[ok]
+        rr, cc, vals = rr[ok], cc[ok], vals[ok]
         # Compact storage: int32 indices and float32 scores (exact: they are float32 fixed-point numbers).
-        parts.append(_compact(rr + start, cc, s[rr, cc], alt[rr, cc] if alt is not None else None))
+        parts.append(_compact(rr + start, cc, vals, alt[rr, cc] if alt is not None else None))
         # Preference pairs outside the top-K still become candidates.
         br, bc, _ = scorer.bonus_block(start, stop)
         if br.size:
-            ok = as_scores(s[br, bc]) >= scorer.min_score
-            br, bc = br[ok], bc[ok]
-            prefs.append(_compact(br + start, bc, s[br, bc], alt[br, bc] if alt is not None else None))
+            bv = as_scores(s[br, bc]) + (shift[bc] if guided else 0.0)
+            ok = bv >= scorer.min_score
+            br, bc, bv = br[ok], bc[ok], bv[ok]
+            prefs.append(_compact(br + start, bc, bv, alt[br, bc] if alt is not None else None))
     reverse.merge()
     rev = _compact(reverse.rows, reverse.cols, reverse.vals, reverse.alts if scorer.alt is not None else None)
     out: dict[str, np.ndarray] = {}
@@ -402,7 +480,15 @@ def assemble(
     ev = np.concatenate([cat("pref_vals", np.float64), reverse.vals])
     ea = np.concatenate([cat("pref_alts", np.float64), reverse.alts])
     kept_count = np.bincount(rows, minlength=n)
-    if er.size and not full:
+    guided = scorer.guide is not None and not full
+    if er.size and guided:
+        # Price-guided rows are not each row's top by score, so an extra may rank anywhere in its row: drop the
+        # extras already among the row's own edges, then order every edge of the touched rows by score.
+        _, uniq = np.unique(er * m + ec, return_index=True)
+        er, ec, ev, ea = er[uniq], ec[uniq], ev[uniq], ea[uniq]
+        fresh = ~np.isin(er * m + ec, rows.astype(np.int64) * m + cols)
+        er, ec, ev, ea = er[fresh], ec[fresh], ev[fresh], ea[fresh]
+    elif er.size and not full:
         # An extra edge is new unless its row kept all its allowed pairs or it ranks within the row's top-K.
         last_val = np.full(n, np.inf)
         last_col = np.full(n, -1, dtype=np.int64)
@@ -441,6 +527,15 @@ def assemble(
         mentor_side[own] = alts
         mentor_side[extra] = ea
     del rows, cols, vals, alts, own, extra
+    if guided and er.size:
+        edge_rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
+        touched = np.zeros(n, dtype=bool)
+        touched[er] = True
+        sel = np.flatnonzero(touched[edge_rows])
+        resort = sel[_order(edge_rows[sel], score[sel], mentor[sel])]
+        mentor[sel], score[sel] = mentor[resort], score[resort]
+        if has_alt:
+            mentor_side[sel] = mentor_side[resort]
     edge_rows = None
     if scorer.bonus.size:
         edge_rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))

@@ -55,6 +55,7 @@ from matching.features import (
     quantise,
 )
 from matching.graph import CandidateGraph
+from matching.prices import estimate_prices
 
 __all__ = ["PREFERENCE_BONUS", "Problem", "combine", "match", "prepare", "score_chunk"]
 
@@ -69,6 +70,9 @@ DENSE_WIDTH_LARGE = 512
 DENSE_WIDTH_SMALL = 1024
 #: Pair entries the sparse aspiration columns may add per scoring pass, beyond 20 per mentee.
 RESIDUAL_BUDGET = 2_000_000
+
+#: Choose a pruned program's candidates by reduced score with sampled mentor prices (see ``matching.prices``).
+PRICE_GUIDED = True
 
 _STAGES = ("features", "candidates", "assignment", "certify", "explain")
 
@@ -364,6 +368,10 @@ def prepare(
             pref_cols,
             bonus,
         )
+    if not full and not stable and PRICE_GUIDED:
+        # Congested programs: choose candidates by reduced score with sampled mentor prices (matching.prices).
+        with _timed(seconds, "candidates"):
+            scorer = scorer.with_prices(estimate_prices(scorer, remaining[active]))
     return Problem(
         mentees=mentees,
         mentors=mentors,

@@ -69,6 +69,7 @@ from matching.text import normalise_tag, term_matrix
 __all__ = [
     "FORBIDDEN_BELOW",
     "LANGUAGE_PENALTY",
+    "PRICE_COLUMN",
     "PRODUCT_BITS",
     "Factor",
     "FusedFeatures",
@@ -533,6 +534,23 @@ class FusedFeatures:
         """The dense width of the GEMM."""
         return int(self.mentor_dense.shape[1])
 
+    def with_prices(self, prices: np.ndarray) -> FusedFeatures:
+        """Return features whose product is the *reduced* score ``s_ij - prices[j]`` (prices fixed-point >= 0).
+
+        Only the mentor side's price column changes (a copy of the dense mentor block), so the product stays
+        exact and costs nothing more; the mentee side is shared.
+        """
+        mentor_dense = self.mentor_dense.copy()
+        mentor_dense[:, PRICE_COLUMN] = -np.asarray(prices, dtype=np.float32)
+        return FusedFeatures(
+            self.mentee_dense,
+            mentor_dense,
+            self.mentee_sparse,
+            self.mentor_sparse,
+            self.mentor_sparse_t,
+            self.kept_terms,
+        )
+
     def with_mentee_side(self, mentee_dense: sp.csr_matrix, mentee_sparse: sp.csr_matrix | None) -> FusedFeatures:
         """Return the same mentor vectors with other mentee vectors (other weights, same columns)."""
         return FusedFeatures(
@@ -588,7 +606,10 @@ class FusedFeatures:
         return out
 
 
-N_LEAD = 2 + len(FACTORS)  # constant, one "mentor lacks f" column per factor, performance fallback
+N_LEAD = 3 + len(FACTORS)  # constant, one "mentor lacks f" column per factor, performance fallback, price
+#: The leading column that carries mentor prices for candidate selection (mentee side 1; mentor side 0 in the
+#: score, ``-p_j`` in the price-guided copy, see :meth:`FusedFeatures.with_prices`).
+PRICE_COLUMN = N_LEAD - 1
 
 
 def _mentee_blocks(
@@ -607,6 +628,7 @@ def _mentee_blocks(
         factor = profiles.factors[name]
         w = quantised[name]
         known = factor.mentee_known[rows]
+        lead[:, PRICE_COLUMN] = 1.0
         lead[:, 0] += w * NEUTRAL_VALUE * ~known
         lead[:, 1 + k] = w * known
         if factor.fallback is not None:
@@ -692,6 +714,7 @@ def fuse(
     ]
     n_lead = N_LEAD
     mentor_lead = np.ones((mentor_rows.shape[0], n_lead))
+    mentor_lead[:, PRICE_COLUMN] = 0.0
     for k, name in enumerate(FACTORS):
         factor = profiles.factors[name]
         mentor_lead[:, 1 + k] = NEUTRAL_VALUE * ~factor.mentor_known[mentor_rows]

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from matching.data import DEFAULT_WEIGHTS, FACTORS, NEUTRAL_VALUE, Mentee, Mentor
-from matching.features import FORBIDDEN_BELOW, build_profiles, fuse, quantised_weights
+from matching.features import FORBIDDEN_BELOW, N_LEAD, build_profiles, fuse, quantised_weights
 from tests.matching.people import program
 
 
@@ -38,7 +38,7 @@ def test_fused_product_is_the_weighted_sum_of_factor_values(dense_width, budget)
         dense_width=dense_width,
         residual_budget=budget,
     )
-    assert fused.width <= max(dense_width, 6)
+    assert fused.width <= max(dense_width, N_LEAD)
     scores = fused.scores(0, 120)
     assert scores.dtype == np.float32
     # Exact: the float32 product equals the float64 sum of the contributions, bit for bit.
