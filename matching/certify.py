@@ -1,0 +1,206 @@
+"""LP-dual certificate for a max-score matching found on a pruned candidate graph, and pricing rounds.
+
+The candidate graph keeps only each mentee's top-K mentors (plus each mentor's top-R mentees), so the optimum on
+the graph may miss better pairs. Weak LP duality says how much: for any mentor prices ``p >= 0``,
+
+    UB(p) = sum_i max(0, max_j w_ij - p_j) + sum_j c_j p_j
+
+over ALL allowed pairs is an upper bound on every matching's total. With the prices of the solution on the graph,
+``UB - total`` is the certified gap. The same pass lists every pair outside the graph whose reduced cost
+``w_ij - p_j - u_i`` is positive: only those could improve the matching. Adding them and re-solving (warm-started
+from the previous prices and assignment) is column generation; when no such pair is left, the gap is just the
+solver's own tolerance, i.e. the matching is optimal on the full program.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from matching._auction import concat_ranges
+from matching.assignment import (
+    EPS_FINAL_REL,
+    Solution,
+    _check_capacities,
+    _mentee_values,
+    _objective_weights,
+    _scale,
+    _solve,
+    coverage_bonus,
+)
+from matching.graph import CandidateGraph
+
+__all__ = ["certificate", "refine"]
+
+# Pairs whose reduced cost exceeds this (relative to the score scale) are added: below it they cannot move the
+# total by more than the solver's own tolerance.
+ADD_TOL_REL = 1e-9
+
+
+def _pass(
+    score_block: Callable[[int, int], np.ndarray],
+    n: int,
+    caps: np.ndarray,
+    prices: np.ndarray,
+    *,
+    u_graph: np.ndarray,
+    bonus: float,
+    tol: float,
+    chunk: int,
+) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+    """One chunked pass over all pairs.
+
+    Returns ``sum_i max(0, max_j w_ij - p_j)`` (exact in float64 even for float32 blocks) and the pairs (mentee,
+    mentor, score) whose reduced cost ``w_ij - p_j - u_graph_i`` exceeds ``tol``.
+    """
+    closed = caps == 0
+    p64 = np.asarray(prices, dtype=np.float64)
+    total = 0.0
+    found_i: list[np.ndarray] = []
+    found_j: list[np.ndarray] = []
+    found_s: list[np.ndarray] = []
+    for lo in range(0, n, chunk):
+        hi = min(n, lo + chunk)
+        block = np.asarray(score_block(lo, hi))
+        if block.shape != (hi - lo, caps.size):
+            raise ValueError(f"score_block({lo}, {hi}) returned shape {block.shape}, expected {(hi - lo, caps.size)}")
+        dtype = block.dtype if block.dtype in (np.float32, np.float64) else np.float64
+        # Reduced value w_ij - p_j in the block's precision; mentors without seats never count.
+        red = block.astype(dtype, copy=True)
+        if bonus:
+            red += dtype.type(bonus)
+        red -= p64.astype(dtype)
+        if closed.any():
+            red[:, closed] = -np.inf
+        rowmax = red.max(axis=1) if caps.size else np.full(hi - lo, -np.inf, dtype=dtype)
+        if dtype == np.float64:
+            exact = rowmax
+        else:
+            # float32 rounding could pick the wrong maximum: recompute in float64 every entry near the row max.
+            ulp = np.spacing(np.maximum(np.abs(rowmax), np.float32(1.0))) * 4
+            near_i, near_j = np.nonzero(red >= (rowmax - ulp)[:, None])
+            vals = block[near_i, near_j].astype(np.float64) + bonus - p64[near_j]
+            exact = np.full(hi - lo, -np.inf)
+            np.maximum.at(exact, near_i, vals)
+        total += float(np.maximum(exact, 0.0).sum())
+        # Candidates to add: a superset found in the block's precision, each confirmed in float64.
+        thresh = u_graph[lo:hi] + tol
+        if dtype != np.float64:
+            thresh = thresh - 8 * np.spacing(np.maximum(np.abs(thresh), 1.0).astype(dtype)).astype(np.float64)
+        ci, cj = np.nonzero(red > thresh.astype(dtype)[:, None])
+        if ci.size:
+            s64 = block[ci, cj].astype(np.float64)
+            ok = s64 + bonus - p64[cj] - u_graph[lo + ci] > tol
+            found_i.append(ci[ok] + lo)
+            found_j.append(cj[ok])
+            found_s.append(s64[ok])
+    if found_i:
+        return total, np.concatenate(found_i), np.concatenate(found_j), np.concatenate(found_s)
+    empty = np.zeros(0, dtype=np.int64)
+    return total, empty, empty, np.zeros(0, dtype=np.float64)
+
+
+def _add_edges(graph: CandidateGraph, rows: np.ndarray, mentors: np.ndarray, scores: np.ndarray) -> CandidateGraph:
+    """The graph plus new edges, rows still sorted by descending score then ascending mentor."""
+    n = graph.n_mentees
+    deg = np.diff(graph.indptr)
+    added = np.bincount(rows, minlength=n)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(deg + added, out=indptr[1:])
+    mentor = np.empty(int(indptr[-1]), dtype=graph.mentor.dtype)
+    score = np.empty(int(indptr[-1]), dtype=np.float64)
+    touched = added > 0
+    # Rows without new edges move as they are, shifted by what earlier rows gained.
+    shift = indptr[:-1] - graph.indptr[:-1]
+    stay = np.repeat(~touched, deg)
+    old_rows = graph.mentee_of_edge()
+    dest = np.flatnonzero(stay) + shift[old_rows[stay]]
+    mentor[dest] = graph.mentor[stay]
+    score[dest] = graph.score[stay]
+    # Rows with new edges are merged and re-sorted.
+    rows_t = np.flatnonzero(touched)
+    old = concat_ranges(graph.indptr[rows_t], deg[rows_t])
+    m_rows = np.concatenate([old_rows[old].astype(np.int64), rows])
+    m_mentor = np.concatenate([graph.mentor[old].astype(np.int64), mentors])
+    m_score = np.concatenate([graph.score[old], scores])
+    order = np.lexsort((m_mentor, -m_score, m_rows))
+    dest_t = concat_ranges(indptr[rows_t], (deg + added)[rows_t])
+    mentor[dest_t] = m_mentor[order]
+    score[dest_t] = m_score[order]
+    return CandidateGraph(n, graph.n_mentors, indptr, mentor, score)
+
+
+def _primal(graph: CandidateGraph, w: np.ndarray, assignment: np.ndarray) -> tuple[float, float]:
+    """(objective total, score total) of an assignment on the graph."""
+    rows = graph.mentee_of_edge()
+    hit = graph.mentor == assignment[rows]
+    return float(w[hit].sum()), float(graph.score[hit].sum())
+
+
+def certificate(
+    graph: CandidateGraph,
+    capacities: np.ndarray,
+    solution: Solution,
+    score_block: Callable[[int, int], np.ndarray],
+    *,
+    objective: str = "score",
+    chunk: int = 1024,
+) -> float:
+    """The certified relative gap of a solution over all pairs, in one pass (no edges added).
+
+    Returns ``(UB - total) / total`` in units of the score (for "coverage" the bonus of each match cancels).
+    """
+    _, _, gap = refine(graph, capacities, solution, score_block, objective=objective, max_rounds=0, chunk=chunk)
+    return gap
+
+
+def refine(
+    graph: CandidateGraph,
+    capacities: np.ndarray,
+    solution: Solution,
+    score_block: Callable[[int, int], np.ndarray],
+    *,
+    objective: str = "score",
+    max_rounds: int = 4,
+    chunk: int = 1024,
+) -> tuple[CandidateGraph, Solution, float]:
+    """Certify a solution against all pairs, adding missing edges and re-solving up to ``max_rounds`` times.
+
+    Args:
+        graph: the candidate graph the solution was computed on.
+        capacities: int array (n_mentors,).
+        solution: the output of :func:`matching.assignment.solve_optimal` on ``graph`` with ``objective``.
+        score_block: ``score_block(lo, hi)`` returns the dense (hi - lo, n_mentors) scores of mentees lo..hi-1
+            (float32 or float64), ``-inf`` for forbidden pairs.
+        objective: the objective the solution was computed for ("score" or "coverage").
+        max_rounds: how many times edges may be added and the matching re-solved.
+        chunk: mentees per ``score_block`` call (bounds the memory of one pass).
+
+    Returns:
+        The final graph (with any added edges), its solution, and the certified relative gap
+        ``(UB - total) / total``: no matching of the full program beats ``total * (1 + gap)``. It is at most
+        the solver's own tolerance (about 1e-9) when no improving pair is left.
+    """
+    n, m = graph.n_mentees, graph.n_mentors
+    caps = _check_capacities(capacities, m)
+    chunk = max(1, int(chunk))
+    for round_no in range(max_rounds + 1):
+        w = _objective_weights(graph, objective)
+        bonus = coverage_bonus(graph.score, n) if objective == "coverage" and graph.n_edges else 0.0
+        scale = _scale(graph)
+        prices = np.maximum(np.asarray(solution.prices, dtype=np.float64), 0.0)
+        u_graph = _mentee_values(graph, w, prices)
+        tol = ADD_TOL_REL * scale
+        total_u, add_i, add_j, add_s = _pass(
+            score_block, n, caps, prices, u_graph=u_graph, bonus=bonus, tol=tol, chunk=chunk
+        )
+        upper = total_u + float((caps * prices).sum())
+        primal, primal_score = _primal(graph, w, solution.assignment)
+        gap = max(upper - primal, 0.0) / max(abs(primal_score), EPS_FINAL_REL * scale)
+        if add_i.size == 0 or round_no == max_rounds:
+            return graph, solution, gap
+        graph = _add_edges(graph, add_i.astype(np.int64), add_j.astype(np.int64), add_s)
+        w = _objective_weights(graph, objective)
+        solution = _solve(graph, caps, w, _scale(graph), warm=solution)
+    raise AssertionError("unreachable")  # pragma: no cover
