@@ -1,0 +1,133 @@
+"""Tests for matching.certify: the LP-dual certificate and the pricing rounds that complete a pruned graph."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from matching.assignment import optimal, solve_optimal
+from matching.certify import certificate, refine
+from matching.graph import CandidateGraph
+
+from .test_assignment import check_feasible, max_cardinality, slot_reference, total_of
+
+
+def pruned(scores: np.ndarray, keep: int) -> CandidateGraph:
+    """Each mentee's ``keep`` best allowed mentors only: a deliberately incomplete candidate graph."""
+    full = CandidateGraph.from_dense(scores)
+    position = np.arange(full.n_edges) - np.repeat(full.indptr[:-1], np.diff(full.indptr))
+    mask = position < keep
+    rows = full.mentee_of_edge()[mask]
+    indptr = np.zeros(full.n_mentees + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=full.n_mentees), out=indptr[1:])
+    return CandidateGraph(full.n_mentees, full.n_mentors, indptr, full.mentor[mask], full.score[mask])
+
+
+def blocks(scores: np.ndarray, dtype=np.float64):
+    return lambda lo, hi: scores[lo:hi].astype(dtype)
+
+
+@st.composite
+def programs(draw):
+    n = draw(st.integers(1, 30))
+    m = draw(st.integers(1, 7))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    scores = rng.random((n, m)) if draw(st.booleans()) else rng.integers(0, 5, (n, m)) / 4.0
+    scores[rng.random((n, m)) < draw(st.sampled_from([0.0, 0.3, 0.6]))] = -np.inf
+    caps = rng.integers(0, 4, m)
+    return scores, caps, draw(st.integers(0, 2)), draw(st.integers(1, 9))
+
+
+@settings(max_examples=120, deadline=None)
+@given(programs(), st.sampled_from([np.float64, np.float32]))
+def test_refine_reaches_the_dense_optimum(program, dtype):
+    scores, caps, keep, chunk = program
+    truth = scores.astype(dtype).astype(np.float64)  # what score_block reports is the truth
+    graph = pruned(truth, keep)
+    first = solve_optimal(graph, caps)
+    final_graph, sol, gap = refine(graph, caps, first, blocks(scores, dtype), chunk=chunk, max_rounds=10)
+    check_feasible(truth, caps, sol.assignment)
+    best = total_of(truth, optimal(truth, caps))
+    assert total_of(truth, sol.assignment) == pytest.approx(best, abs=1e-7)
+    assert 0.0 <= gap <= 1e-7
+    # The final graph still satisfies the graph's contract: rows sorted by descending score, then mentor.
+    for i in range(final_graph.n_mentees):
+        mentors, row_scores = final_graph.row(i)
+        assert np.all(np.isfinite(row_scores))
+        key = list(zip(-row_scores, mentors))
+        assert key == sorted(key)
+        assert len(set(mentors.tolist())) == mentors.size
+
+
+@settings(max_examples=60, deadline=None)
+@given(programs())
+def test_refine_with_coverage_objective(program):
+    scores, caps, keep, chunk = program
+    graph = pruned(scores, keep)
+    first = solve_optimal(graph, caps, objective="coverage")
+    _, sol, gap = refine(graph, caps, first, blocks(scores), objective="coverage", chunk=chunk, max_rounds=10)
+    check_feasible(scores, caps, sol.assignment)
+    k = int((sol.assignment >= 0).sum())
+    assert k == max_cardinality(scores, caps)
+    bonus = 1000.0
+    assert total_of(scores, sol.assignment) + k * bonus == pytest.approx(
+        slot_reference(scores, caps, bonus=bonus), abs=1e-6
+    )
+    assert gap <= 1e-7
+
+
+def test_certificate_measures_the_gap_of_a_pruned_solution():
+    # Mentee 0's only candidate is mentor 0, which mentee 1 values much more; the best matching needs the
+    # pruned pair (0, 1).
+    scores = np.array([[0.9, 0.8], [1.0, -np.inf]])
+    caps = np.array([1, 1])
+    graph = pruned(scores, 1)
+    sol = solve_optimal(graph, caps)
+    assert sol.assignment.tolist() == [-1, 0]
+    gap = certificate(graph, caps, sol, blocks(scores))
+    assert gap > 0.5  # the bound knows 1.8 may be possible while the solution has 1.0
+    final_graph, final, final_gap = refine(graph, caps, sol, blocks(scores))
+    assert final.assignment.tolist() == [1, 0]
+    assert final_gap == pytest.approx(0.0, abs=1e-9)
+    assert final_graph.n_edges == 3
+
+
+def test_full_graph_needs_no_round_and_mentors_without_seats_are_ignored():
+    rng = np.random.default_rng(2)
+    scores = rng.random((50, 6))
+    caps = np.array([3, 0, 5, 2, 0, 4])
+    graph = CandidateGraph.from_dense(scores)
+    sol = solve_optimal(graph, caps)
+    calls = []
+
+    def block(lo, hi):
+        calls.append((lo, hi))
+        return scores[lo:hi]
+
+    final_graph, final, gap = refine(graph, caps, sol, block, chunk=16)
+    assert final_graph is graph and final is sol
+    assert calls == [(0, 16), (16, 32), (32, 48), (48, 50)]
+    assert gap <= 1e-9
+    assert not np.isin(final.assignment, [1, 4]).any()
+
+
+def test_refine_is_deterministic():
+    rng = np.random.default_rng(9)
+    scores = rng.integers(0, 4, (80, 10)) / 3.0  # ties everywhere
+    caps = rng.integers(1, 6, 10)
+    graph = pruned(scores, 2)
+    runs = [refine(graph, caps, solve_optimal(graph, caps), blocks(scores)) for _ in range(3)]
+    for g, sol, gap in runs[1:]:
+        assert np.array_equal(sol.assignment, runs[0][1].assignment)
+        assert np.array_equal(g.mentor, runs[0][0].mentor)
+        assert gap == runs[0][2]
+
+
+def test_bad_block_shape_is_rejected():
+    scores = np.ones((3, 2))
+    graph = CandidateGraph.from_dense(scores)
+    sol = solve_optimal(graph, np.array([1, 1]))
+    with pytest.raises(ValueError):
+        refine(graph, np.array([1, 1]), sol, lambda lo, hi: np.ones((hi - lo, 3)))
