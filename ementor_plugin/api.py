@@ -34,6 +34,7 @@ from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import CourseKey
 
 from matching.data import FACTORS, normalise_weights
+from matching.text import normalise_tag
 
 from . import chunked, errors, goals, notices, pairing, performance, runs, validation
 from .data import (
@@ -137,6 +138,7 @@ __all__ = [
     "resume_participation",
     "retire_user",
     "score_run_chunk",
+    "skill_key",
     "suggest_goals",
     "update_goal",
     "update_profile",
@@ -678,6 +680,14 @@ def _check_mentor_eligibility(program: _Program, user_id: int, role: Role) -> No
         )
 
 
+def skill_key(skill: str) -> str:
+    """The key two skills are the same skill by (case, accents, spacing and hyphens ignored, as in matching).
+
+    Forms use it to give a typed skill the program's spelling before sending it, as joining would anyway.
+    """
+    return normalise_tag(skill)
+
+
 @_public
 def join_program(user_id: int, course_key: CourseKey | str, /, *, role: str, consent_version: str,
                  **profile: Any) -> ParticipantData:
@@ -689,8 +699,8 @@ def join_program(user_id: int, course_key: CourseKey | str, /, *, role: str, con
         role: "mentee", "mentor" or "both". Mentoring needs a course grade at the program's threshold.
         consent_version: the privacy notice and code of conduct version the learner accepted; must be the
             current one (``ViewerData.privacy_notice_version``).
-        **profile: ``skills_offered``, ``skills_wanted`` (lists; from the program's vocabulary when it has one),
-            ``aspirations``, ``about`` (text, stored encrypted), ``languages`` (codes), ``availability``
+        **profile: ``skills_offered``, ``skills_wanted`` (lists of free tags; one matching a program skill takes
+            its spelling), ``aspirations``, ``about`` (text, stored encrypted), ``languages`` (codes), ``availability``
             (hour-of-week slots in UTC, 0..167), ``time_zone`` (IANA name), ``capacity`` (mentors; default the
             program's), ``experience_level``, ``share_performance`` (bool).
 

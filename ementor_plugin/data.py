@@ -187,7 +187,7 @@ class ProgramData:
         mentor_grade_threshold: course grade in [0, 1] from which a learner is invited to mentor.
         weak_area_threshold: an area scored below this (in [0, 1]) counts as weak; a learner whose course
             grade is below it is invited to get a mentor.
-        skills: the skills vocabulary offered; when not empty, participants choose their skills from it.
+        skills: the skills list offered; participants pick from it and may add their own skills as free text.
         is_enrollment_open: whether learners may join now (inside the enrollment window).
     """
 

@@ -91,7 +91,7 @@ class Program(TimeStampedModel):
     weak_area_threshold = models.FloatField(default=0.6)
     requires_approval = models.BooleanField(default=False)
     schedule = models.CharField(max_length=16, choices=_choices(Schedule), default=Schedule.MANUAL.value)
-    #: the skills vocabulary offered to participants (empty: free tags).
+    #: the skills list offered to participants, who may add their own as free tags.
     skills = models.JSONField(default=list, blank=True)
 
     class Meta:

@@ -18,6 +18,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from matching.data import DEFAULT_WEIGHTS, FACTORS
+from matching.text import normalise_tag
 
 from .data import ExperienceLevel, GoalStatus, Objective, Role, Schedule, Strategy
 from .errors import ValidationError
@@ -168,33 +169,42 @@ def _string_list(value: Any) -> list[Any]:
     return list(value)
 
 
-def tags(vocabulary: Iterable[str] = (), *, max_items: int = MAX_SKILLS) -> Callable[[Any], list[str]]:
-    """A cleaner for a list of skill tags: trimmed, de-duplicated ignoring case, from ``vocabulary`` if given.
+def _tag_list(value: Any, max_items: int, key: Callable[[str], str], spell: Callable[[str, str], str]) -> list[str]:
+    """Trim each tag, check its length, keep the first of those sharing ``key`` (spelled by ``spell``)."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for raw in _string_list(value):
+        if not isinstance(raw, str) or not raw.strip():
+            raise ValueError(_("Each skill must be non-empty text."))
+        item = " ".join(raw.split())
+        if len(item) > MAX_SKILL:
+            raise ValueError(_("Keep each skill under {limit} characters.").format(limit=MAX_SKILL))
+        folded = key(item)
+        if folded not in seen:
+            seen.add(folded)
+            out.append(spell(folded, item))
+    if len(out) > max_items:
+        raise ValueError(_("Choose at most {limit} skills.").format(limit=max_items))
+    return out
 
-    With a vocabulary, a tag takes the vocabulary's spelling, so "PYTHON" becomes "Python".
+
+def tags(*, max_items: int = MAX_SKILLS) -> Callable[[Any], list[str]]:
+    """A cleaner for a list of tags (a program's skill list): trimmed, de-duplicated ignoring case."""
+    return lambda value: _tag_list(value, max_items, str.casefold, lambda _key, item: item)
+
+
+def profile_tags(vocabulary: Iterable[str] = (), *, max_items: int = MAX_SKILLS) -> Callable[[Any], list[str]]:
+    """A cleaner for a participant's skills: the program's list where they match it, free text otherwise.
+
+    Tags are compared the way the matching engine compares them (:func:`matching.text.normalise_tag`: case,
+    accents, spacing, hyphens), so a tag the program offers takes the program's spelling ("machine-learning"
+    becomes "Machine Learning") and lands on the same skill as everyone who ticked it; a learner's own skill
+    is kept as typed, since refusing it would lose what the learner knows about themself.
     """
-    known = {term.casefold(): term for term in vocabulary}
-
-    def clean(value: Any) -> list[str]:
-        out: list[str] = []
-        seen: set[str] = set()
-        for raw in _string_list(value):
-            if not isinstance(raw, str) or not raw.strip():
-                raise ValueError(_("Each skill must be non-empty text."))
-            item = " ".join(raw.split())
-            if len(item) > MAX_SKILL:
-                raise ValueError(_("Keep each skill under {limit} characters.").format(limit=MAX_SKILL))
-            folded = item.casefold()
-            if known and folded not in known:
-                raise ValueError(_('"{skill}" is not one of the skills this program offers.').format(skill=item))
-            if folded not in seen:
-                seen.add(folded)
-                out.append(known.get(folded, item))
-        if len(out) > max_items:
-            raise ValueError(_("Choose at most {limit} skills.").format(limit=max_items))
-        return out
-
-    return clean
+    known: dict[str, str] = {}
+    for term in vocabulary:
+        known.setdefault(normalise_tag(term), term)
+    return lambda value: _tag_list(value, max_items, normalise_tag, known.get)
 
 
 def languages(value: Any) -> list[str]:
@@ -285,8 +295,8 @@ def profile_cleaners(program_skills: Iterable[str], max_capacity: int) -> dict[s
     """The cleaners of a participant profile in a program (its skill vocabulary and capacity limit)."""
     return {
         "role": choice(Role),
-        "skills_offered": tags(program_skills),
-        "skills_wanted": tags(program_skills),
+        "skills_offered": profile_tags(program_skills),
+        "skills_wanted": profile_tags(program_skills),
         "aspirations": text(MAX_TEXT),
         "about": text(MAX_TEXT),
         "languages": languages,

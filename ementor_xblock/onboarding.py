@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ementor_plugin import api
 from ementor_plugin.data import ParticipantData, ProgramData, ViewerData
 
 from . import labels
@@ -27,6 +28,8 @@ STEP_TITLES = {
     "consent": labels.gettext_noop("Privacy and conduct"),
 }
 GOAL_SLOTS = 3
+MAX_SKILLS = 30
+MAX_SKILL = 64
 MAX_TEXT = 5000
 MAX_GOAL_TITLE = 200
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
@@ -59,8 +62,8 @@ def step_inputs(step: str) -> tuple[str, ...]:
 
 _STEP_INPUTS = {
     "role": ("role",),
-    "profile": ("skills_wanted", "skills_offered", "aspirations", "about", "experience_level", "languages",
-                "other_languages", "share_performance"),
+    "profile": ("skills_wanted", "other_skills_wanted", "skills_offered", "other_skills_offered", "aspirations",
+                "about", "experience_level", "languages", "other_languages", "share_performance"),
     "availability": ("time_zone", "availability", "capacity"),
     "consent": ("consent",),
 }
@@ -127,22 +130,36 @@ def _check_role(payload: Payload, values: Mapping[str, Any], ctx: StepContext) -
 
 
 def _check_skills(payload: Payload, name: str, ctx: StepContext) -> list[str]:
-    """Skills from the program's list (checkboxes), or typed freely when the program has no list."""
+    """Skills ticked from the program's list plus any typed in ``other_<name>``, or all typed when it has none.
+
+    A typed skill that is on the list (ignoring case, accents and spacing, as matching compares them) takes the
+    list's spelling, so it counts as that skill; others are kept as typed. Problems with the typed text are
+    reported on the text field itself.
+    """
     _ = ctx.gettext
-    if ctx.program.skills:
-        chosen = payload.strings(name, max_items=30, max_length=64)
-        known = {skill.casefold(): skill for skill in ctx.program.skills}
-        unknown = [skill for skill in chosen if skill.casefold() not in known]
-        if unknown:
+    known: dict[str, str] = {}
+    for skill in ctx.program.skills:
+        known.setdefault(api.skill_key(skill), skill)
+    chosen: list[str] = []
+    typed_name = name
+    if known:
+        ticked = payload.strings(name, max_items=MAX_SKILLS, max_length=MAX_SKILL)
+        if any(api.skill_key(skill) not in known for skill in ticked):
             payload.add_error(name, _("Choose skills from the list."))
-        return [known[skill.casefold()] for skill in chosen if skill.casefold() in known]
-    typed = payload.text(name, max_length=2000)
-    items = split_list(typed)
-    if len(items) > 30:
-        payload.add_error(name, _("Name at most {limit} skills.").format(limit=30))
-    if any(len(item) > 64 for item in items):
-        payload.add_error(name, _("Keep each skill under {limit} characters.").format(limit=64))
-    return items
+        chosen = [known[api.skill_key(skill)] for skill in ticked if api.skill_key(skill) in known]
+        typed_name = f"other_{name}"
+    typed = split_list(payload.text(typed_name, max_length=2000))
+    if any(len(item) > MAX_SKILL for item in typed):
+        payload.add_error(typed_name, _("Keep each skill under {limit} characters.").format(limit=MAX_SKILL))
+    seen = {api.skill_key(skill) for skill in chosen}
+    for item in typed:
+        key = api.skill_key(item)
+        if key not in seen:
+            seen.add(key)
+            chosen.append(known.get(key, " ".join(item.split())))
+    if len(chosen) > MAX_SKILLS:
+        payload.add_error(typed_name, _("Name at most {limit} skills.").format(limit=MAX_SKILLS))
+    return chosen
 
 
 def _check_profile(payload: Payload, values: Mapping[str, Any], ctx: StepContext) -> dict[str, Any]:
@@ -296,11 +313,15 @@ def cells_from_slots(slots: tuple[int, ...], tz_name: str) -> list[str]:
 
 def draft_from_profile(participant: ParticipantData, program: ProgramData) -> dict[str, Any]:
     """Prefill a draft from an earlier profile (a learner who withdrew and joins again)."""
-    skills_as_text = not program.skills
-    values: dict[str, Any] = {
-        "role": str(participant.role),
-        "skills_wanted": ", ".join(participant.skills_wanted) if skills_as_text else list(participant.skills_wanted),
-        "skills_offered": ", ".join(participant.skills_offered) if skills_as_text else list(participant.skills_offered),
+    values: dict[str, Any] = {"role": str(participant.role)}
+    listed = {api.skill_key(skill) for skill in program.skills}
+    for name, skills in (("skills_wanted", participant.skills_wanted), ("skills_offered", participant.skills_offered)):
+        if listed:
+            values[name] = [skill for skill in skills if api.skill_key(skill) in listed]
+            values[f"other_{name}"] = ", ".join(skill for skill in skills if api.skill_key(skill) not in listed)
+        else:
+            values[name] = ", ".join(skills)
+    values.update({
         "aspirations": participant.aspirations,
         "about": participant.about,
         "experience_level": str(participant.experience_level),
@@ -309,7 +330,7 @@ def draft_from_profile(participant: ParticipantData, program: ProgramData) -> di
         "share_performance": participant.share_performance,
         "time_zone": participant.time_zone,
         "availability": cells_from_slots(participant.availability, participant.time_zone),
-    }
+    })
     if participant.capacity:
         values["capacity"] = participant.capacity
     return values

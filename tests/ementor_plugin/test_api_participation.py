@@ -126,12 +126,32 @@ def test_profile_fields_are_validated(world, field, value):
     assert not Participant.objects.filter(user=user).exists()
 
 
-def test_skills_outside_the_program_vocabulary_are_refused(world):
+def test_own_skills_are_kept_beside_the_programs_list(world):
+    world.program(skills=["Python", "Machine Learning", "Résumé writing"])
+    user = _learner(world)
+    data = api.join_program(
+        user.id, COURSE, role="mentee", consent_version=CONSENT,
+        skills_wanted=["  Cobol  ", "machine-learning", "RESUME   Writing", "cobol", "Public  speaking"],
+    )
+    # Program skills take the program's spelling (case, accents, spacing and hyphens ignored); the learner's own
+    # are trimmed, their inner spacing collapsed, and kept as first typed.
+    assert data.skills_wanted == ("Cobol", "Machine Learning", "Résumé writing", "Public speaking")
+
+
+def test_own_skills_keep_the_limits(world):
     world.program(skills=["Python"])
     user = _learner(world)
+    too_many = ["Python"] + [f"own skill {i}" for i in range(30)]
     with pytest.raises(errors.ValidationError) as caught:
-        api.join_program(user.id, COURSE, role="mentee", consent_version=CONSENT, skills_wanted=["Cobol"])
-    assert "Cobol" in caught.value.field_errors["skills_wanted"][0]
+        api.join_program(user.id, COURSE, role="mentee", consent_version=CONSENT,
+                         skills_wanted=too_many, skills_offered=["x" * 65])
+    assert "30" in caught.value.field_errors["skills_wanted"][0]
+    assert "64" in caught.value.field_errors["skills_offered"][0]
+    # Duplicates (of a program skill or of an own one) do not count twice against the limit.
+    data = api.join_program(user.id, COURSE, role="mentee", consent_version=CONSENT,
+                            skills_wanted=[*too_many[:29], "PYTHON", "Own  skill 3", "x" * 64])
+    assert len(data.skills_wanted) == 30 and data.skills_wanted[0] == "Python"
+    assert data.skills_wanted[-1] == "x" * 64  # 64 characters is still allowed
 
 
 def test_mentor_capacity_is_bounded_by_the_program(world):

@@ -166,6 +166,17 @@ def join_step_by_step(page, artifacts):
     page.get_by_label("Beginner: new to the subject").check()
     page.get_by_label("English").check()
     page.get_by_label("Other languages").fill("pt-br")
+    # Own skills beside the list: a problem is shown on that field, which is tied to its message.
+    other_skills = page.get_by_label("Other skills (comma-separated)")
+    other_skills.fill("x" * 65)
+    page.get_by_role("button", name="Next").click()
+    page.locator('[data-error-for="other_skills_wanted"]').wait_for(state="visible")
+    assert other_skills.get_attribute("aria-invalid") == "true"
+    assert page.evaluate("document.activeElement.name") == "other_skills_wanted"
+    error_id = page.locator('[data-error-for="other_skills_wanted"]').get_attribute("id")
+    assert error_id in other_skills.get_attribute("aria-describedby").split()
+    assert_accessible(page, "profile step with the skills list and own skills")
+    other_skills.fill("Public speaking, statistics")
     page.get_by_role("button", name="Next").click()
     page.get_by_text("Step 3 of 5").wait_for()
 
@@ -178,6 +189,7 @@ def join_step_by_step(page, artifacts):
     assert page.get_by_label("What do you hope to achieve with a mentor?").input_value() == \
         "Get my labs above 70% & understand pandas <3"
     assert page.get_by_label("Statistics").is_checked()
+    assert page.get_by_label("Other skills (comma-separated)").input_value() == "Public speaking, statistics"
     page.get_by_role("button", name="Next").click()
     page.get_by_text("Step 3 of 5").wait_for()
 
@@ -235,6 +247,7 @@ def test_the_learner_story(story, artifacts, worker):
     shot(page, artifacts, "pairing-waiting")
     profile = api.get_profile(story.learner.id, story.key)
     assert profile.languages == ("en", "pt-br") and profile.time_zone == "Europe/Paris"
+    assert profile.skills_wanted == ("Python", "Statistics", "Public speaking")
     assert len(profile.availability) == 12 and len(api.list_goals(story.learner.id, story.key)) == 2
 
     # Goals: the keyboard moves between tabs (arrow keys), progress is recorded.

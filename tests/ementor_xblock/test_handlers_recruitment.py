@@ -4,6 +4,7 @@ import pytest
 
 from ementor_plugin import api
 from ementor_plugin.data import Role
+from ementor_xblock import onboarding
 
 PROFILE = {"skills_wanted": ["Python"], "aspirations": "Pass the labs", "experience_level": "beginner",
            "languages": ["en"], "other_languages": "", "share_performance": True}
@@ -77,11 +78,52 @@ def test_a_step_only_takes_its_own_fields(world, unit, program):
     assert unit.block(lea).draft["values"] == {"role": "mentee"}
 
 
-def test_skills_must_come_from_the_programs_list_when_it_has_one(world, unit, program):
+def test_ticked_skills_must_come_from_the_programs_list(world, unit, program):
     lea = world.learner()
     step(unit, lea, "role", {"role": "mentee"})
     status, body = step(unit, lea, "profile", {**PROFILE, "skills_wanted": ["Knitting"], "aspirations": ""})
     assert status == 400 and "skills_wanted" in body["error"]["field_errors"]
+
+
+def test_own_skills_are_typed_beside_the_programs_list(world, unit, program):
+    lea = world.learner()
+    join(unit, lea, profile={**PROFILE, "skills_wanted": ["Python"],
+                             "other_skills_wanted": " Knitting,  public   speaking ; STATISTICS, python, knitting"})
+    # A typed skill that is on the list takes its spelling; the learner's own skills are kept, once each.
+    assert api.get_profile(lea.id, unit.course_id).skills_wanted == ("Python", "Knitting", "public speaking",
+                                                                    "Statistics")
+
+
+def test_own_skills_alone_are_enough_and_show_again_in_the_form(world, unit, program):
+    lea = world.learner()
+    step(unit, lea, "role", {"role": "mentee"})
+    typed = {"skills_wanted": [], "other_skills_wanted": "Knitting", "aspirations": ""}
+    assert step(unit, lea, "profile", {**PROFILE, **typed}, intent="stay") == (200, {"step": "profile"})
+    assert unit.block(lea).draft["values"]["other_skills_wanted"] == "Knitting"  # the draft keeps the typed text
+    html = unit.html(lea)
+    assert 'name="other_skills_wanted"' in html and 'value="Knitting"' in html
+    assert "Other skills (comma-separated)" in html
+    assert step(unit, lea, "profile", {**PROFILE, **typed})[0] == 200
+
+
+def test_problems_with_own_skills_are_reported_on_their_field(world, unit, program):
+    ace = world.learner(grade=0.95)
+    step(unit, ace, "role", {"role": "both"})
+    too_long = {"other_skills_wanted": "x" * 65, "skills_offered": ["Python"],
+                "other_skills_offered": ", ".join(f"skill {i}" for i in range(30)), "about": "TA"}
+    status, body = step(unit, ace, "profile", {**PROFILE, **too_long})
+    assert status == 400
+    errors = body["error"]["field_errors"]
+    assert set(errors) == {"other_skills_wanted", "other_skills_offered"}
+    assert "64" in errors["other_skills_wanted"][0] and "30" in errors["other_skills_offered"][0]
+    assert unit.block(ace).draft["values"]["other_skills_wanted"] == "x" * 65  # still saved as typed
+
+
+def test_a_rejoining_learner_finds_own_skills_in_the_text_field(world, unit, program):
+    lea = world.learner()
+    join(unit, lea, profile={**PROFILE, "other_skills_wanted": "Knitting, plotting"})
+    draft = onboarding.draft_from_profile(api.get_profile(lea.id, unit.course_id), api.get_program(unit.course_id))
+    assert draft["skills_wanted"] == ["Python", "Plotting"] and draft["other_skills_wanted"] == "Knitting"
 
 
 def test_skills_are_free_text_when_the_program_has_no_list(world, unit):

@@ -156,7 +156,7 @@ class ProgramUpdateSerializer(serializers.Serializer):
         child=serializers.CharField(max_length=rules.MAX_SKILL),
         max_length=rules.MAX_PROGRAM_SKILLS,
         required=False,
-        help_text="The skills vocabulary participants choose from; empty lets them type their own.",
+        help_text="The skills participants pick from; they may also type their own.",
     )
 
 
