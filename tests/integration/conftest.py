@@ -1,8 +1,9 @@
 """Integration fixtures: a dedicated MariaDB database, a dedicated Redis database, real Celery workers.
 
-Nothing here shares state with other test runs on the machine: the database is ``test_ementor_worker`` (created
-and dropped here), Redis database ``EMENTOR_IT_REDIS_DB`` (default 11) is flushed before and after, and the
-workers consume their own queue. Workers run the devsite's Celery app (configured like the LMS's) as
+Nothing here shares state with other test runs on the machine, even another run of these tests: the database is
+``test_ementor_worker_<pid>`` (created and dropped here), the broker is Redis database ``EMENTOR_IT_REDIS_DB``
+(default 11) where this run's queue and fault switches carry the run's tag (removed afterwards, never the whole
+database), and the workers consume only that queue. Workers run the devsite's Celery app (configured like the LMS's) as
 subprocesses with ``--concurrency 2``, in their own process group so a test can SIGKILL one with its children.
 """
 
@@ -23,9 +24,11 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-DB_NAME = os.environ.get("EMENTOR_IT_DB", "test_ementor_worker")
+TAG = f"{os.getpid()}"
+DB_NAME = os.environ.get("EMENTOR_IT_DB", f"test_ementor_worker_{TAG}")
 REDIS_DB = int(os.environ.get("EMENTOR_IT_REDIS_DB", "11"))
-QUEUE = "ementor.it"
+QUEUE = f"ementor.it.{TAG}"
+PREFIX = f"ementor-it:{TAG}:"
 MAIL_DIR = Path(tempfile.gettempdir()) / f"ementor-it-mail-{os.getpid()}"
 _names = count(1)
 
@@ -40,6 +43,7 @@ def base_env(**extra: str) -> dict[str, str]:
         "EMENTOR_IT_REDIS_DB": str(REDIS_DB),
         "EMENTOR_IT_MAIL_DIR": str(MAIL_DIR),
         "EMENTOR_MATCHING_QUEUE": QUEUE,
+        "EMENTOR_IT_PREFIX": PREFIX,
         "OPENBLAS_NUM_THREADS": "1",
         "PYTHONUNBUFFERED": "1",
     })
@@ -57,7 +61,7 @@ def _mysql():
 
 @pytest.fixture(scope="session")
 def redis_client():
-    """The dedicated Redis database, flushed before and after the session."""
+    """The dedicated Redis database; this run's keys (queue, switches, counters) are removed at the end."""
     import redis
 
     client = redis.Redis(host="127.0.0.1", port=6379, db=REDIS_DB, socket_connect_timeout=2)
@@ -65,9 +69,10 @@ def redis_client():
         client.ping()
     except redis.RedisError:
         pytest.skip("no Redis on 127.0.0.1:6379")
-    client.flushdb()
     yield client
-    client.flushdb()
+    own = [*client.scan_iter(f"{PREFIX}*"), *client.scan_iter(f"*{QUEUE}*")]  # switches, queue, bindings
+    if own:
+        client.delete(*own)
 
 
 @pytest.fixture(scope="session")
@@ -206,13 +211,13 @@ def faults(redis_client):
 
     class Faults:
         def __setitem__(self, name, value):
-            redis_client.set(f"ementor-it:{name}", value)
+            redis_client.set(f"{PREFIX}{name}", value)
 
         def __delitem__(self, name):
-            redis_client.delete(f"ementor-it:{name}")
+            redis_client.delete(f"{PREFIX}{name}")
 
         def count(self, name) -> int:
-            return int(redis_client.get(f"ementor-it:{name}") or 0)
+            return int(redis_client.get(f"{PREFIX}{name}") or 0)
 
     yield Faults()
-    redis_client.delete("ementor-it:sleep", "ementor-it:db-error", "ementor-it:chunk-error")
+    redis_client.delete(*(f"{PREFIX}{name}" for name in ("sleep", "db-error", "chunk-error")))

@@ -3,7 +3,7 @@
 The integration tests check the plugin's Celery plumbing, so the worker matches with the stand-in engine of the
 unit tests (``staged_engine``: deterministic, whole and staged), not with the matching library; the benchmark
 (``benchmarks/e2e_worker.py``) uses the real engine. A test switches a fault on by setting a key in the
-dedicated Redis database:
+dedicated Redis database, under this test run's prefix (``EMENTOR_IT_PREFIX``, shown here as ``ementor-it:``):
 
 * ``ementor-it:sleep`` = seconds: matching waits that long first (a run to kill, runs that overlap);
 * ``ementor-it:db-error`` = 1: storing a run's results hits a real database error after its matches and the
@@ -27,22 +27,22 @@ from django.db import connection
 from ementor_plugin import chunked, notices, runs
 
 _client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+_prefix = os.environ.get("EMENTOR_IT_PREFIX", "ementor-it:")
 
 
 def _flag(name: str) -> str | None:
-    value = _client.get(f"ementor-it:{name}")
+    value = _client.get(f"{_prefix}{name}")
     return None if value is None else value.decode()
 
 
 def _match(mentees, mentors, config):
-    _client.incr("ementor-it:engine-calls")
-    _client.rpush("ementor-it:engine-pids", os.getpid())
+    _client.incr(f"{_prefix}engine-calls")
     time.sleep(float(_flag("sleep") or 0))
     return staged_engine.match(mentees, mentors, config)
 
 
 def _score_chunk(problem, lo, hi):
-    _client.incr("ementor-it:chunks")
+    _client.incr(f"{_prefix}chunks")
     if _flag("chunk-error") and lo > 0:
         raise RuntimeError("forced failure of a scoring chunk")
     return staged_engine.score_chunk(problem, lo, hi)

@@ -1,7 +1,8 @@
 """Settings of the integration tests' worker and driver: the devsite on MariaDB with a real Redis broker.
 
 Everything that could collide with other test runs on this machine is dedicated: the database
-(``EMENTOR_IT_DB``, default ``test_ementor_worker``) and the Redis database number (``EMENTOR_IT_REDIS_DB``).
+(``EMENTOR_IT_DB``; the tests use ``test_ementor_worker_<pid>``), the Redis database number
+(``EMENTOR_IT_REDIS_DB``) and the queue (``EMENTOR_MATCHING_QUEUE``).
 Celery is configured as the LMS configures it where it matters: JSON messages, task protocol 1, late acks
 with a prefetch of one, and either a Redis result backend or ``django-cache`` (a Django cache backed by Redis,
 as Tutor sets it up) for the chord, chosen by ``EMENTOR_IT_RESULT_BACKEND``.
@@ -30,7 +31,12 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("EMENTOR_IT_VISIBILITY_TIMEOUT", "3600"))}
+# A short visibility timeout (the recovery test) needs kombu's sweep for unacknowledged messages to run as often:
+# since kombu 5.7 it runs every ``unacked_restore_interval`` seconds but scans only every ``throttle``-th time.
+_VISIBILITY = int(os.environ.get("EMENTOR_IT_VISIBILITY_TIMEOUT", "3600"))
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": _VISIBILITY}
+if _VISIBILITY < 60:
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(unacked_restore_interval=1, unacked_restore_throttle=1)
 if os.environ.get("EMENTOR_IT_RESULT_BACKEND", "redis") == "django-cache":
     CELERY_RESULT_BACKEND = "ementor_it_cache_backend:DjangoCacheBackend"
     CELERY_CACHE_BACKEND = "celery"
