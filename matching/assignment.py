@@ -25,6 +25,8 @@ from matching.graph import CandidateGraph
 __all__ = ["Solution", "optimal", "solve_optimal", "solve_stable", "stable"]
 
 OBJECTIVES = ("score", "coverage")
+# Deferred acceptance looks this many edges ahead at once when skipping proposals that would be rejected.
+STABLE_WINDOW = 8
 
 
 @dataclass(frozen=True, eq=False)
@@ -190,26 +192,83 @@ class _Lists:
 
     def __init__(self, graph: CandidateGraph, mentor_keys: np.ndarray, caps: np.ndarray) -> None:
         self.caps = caps
-        keep = self._acceptable(graph.mentor, mentor_keys)
+        keys = np.asarray(mentor_keys, dtype=np.float64)
+        keep = self._acceptable(graph.mentor, keys)
+        if keep is None:  # every edge is acceptable: use the graph's arrays as they are (no copies)
+            self.mentor, self.key = graph.mentor, keys
+            self.end = graph.indptr[1:].astype(np.int64)
+            self.pos = graph.indptr[:-1].astype(np.int64)
+            return
         counts = np.bincount(graph.mentee_of_edge()[keep], minlength=graph.n_mentees).astype(np.int64)
-        self.mentor = graph.mentor[keep].astype(np.int64)
-        self.key = np.asarray(mentor_keys, dtype=np.float64)[keep]
+        self.mentor = graph.mentor[keep]
+        self.key = keys[keep]
         self.end = np.cumsum(counts)
         self.pos = self.end - counts
 
-    def _acceptable(self, mentor: np.ndarray, keys: np.ndarray) -> np.ndarray:
-        # A proposal the mentor would reject outright (unacceptable, or no capacity) is never worth making.
-        return np.isfinite(keys) & (self.caps[mentor] > 0)
+    def _acceptable(self, mentor: np.ndarray, keys: np.ndarray) -> np.ndarray | None:
+        """Edges worth proposing along (None: all of them).
+
+        A proposal the mentor would reject outright (unacceptable, or no capacity) is never worth making.
+        """
+        keep = np.isfinite(keys)
+        closed = self.caps == 0
+        if closed.any():
+            keep &= ~closed[mentor]
+        return None if keep.all() else keep
+
+    def next_beating(
+        self, who: np.ndarray, thr_key: np.ndarray, thr_mentee: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Advance each mentee of ``who`` to its first remaining edge whose mentor would hold it now.
+
+        Mentor ``j`` holds a proposal ``(key, i)`` iff it beats its worst held one, ``(thr_key[j], thr_mentee[j])``
+        (``-inf`` while ``j`` has a free seat). Thresholds only rise during deferred acceptance, so an edge that
+        fails now would be rejected later too: skipping it changes nothing but the work. Returns the mentees
+        that found such an edge and the edge; the others have exhausted their lists.
+        """
+        found_i: list[np.ndarray] = []
+        found_e: list[np.ndarray] = []
+        if self.mentor.size == 0:
+            who = who[:0]
+        last = max(self.mentor.size - 1, 0)
+        window = np.arange(STABLE_WINDOW)
+        while who.size:
+            pos, end = self.pos[who], self.end[who]
+            idx = pos[:, None] + window
+            inside = idx < end[:, None]
+            np.minimum(idx, last, out=idx)
+            mj = self.mentor[idx]
+            k = self.key[idx]
+            tk = thr_key[mj]
+            beats = (k > tk) | ((k == tk) & (who[:, None] < thr_mentee[mj]))
+            beats &= inside
+            first = beats.argmax(axis=1)
+            hit = beats[np.arange(who.size), first]
+            e = pos[hit] + first[hit]
+            found_i.append(who[hit])
+            found_e.append(e)
+            self.pos[who[hit]] = e + 1
+            miss = ~hit
+            who, pos = who[miss], np.minimum(pos[miss] + STABLE_WINDOW, end[miss])
+            self.pos[who] = pos
+            who = who[pos < end[miss]]
+        if not found_i:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty
+        return np.concatenate(found_i), np.concatenate(found_e)
 
     def extend(self, who: np.ndarray, graph: CandidateGraph, keys: np.ndarray) -> None:
         """Append the new candidates of mentees ``who`` (rows of ``graph``, in the order of ``who``)."""
+        keys = np.asarray(keys, dtype=np.float64)
         keep = self._acceptable(graph.mentor, keys)
+        if keep is None:
+            keep = np.ones(graph.n_edges, dtype=bool)
         counts = np.diff(graph.indptr)
         rows = np.repeat(np.arange(graph.n_mentees), counts)[keep]
         new_counts = np.bincount(rows, minlength=graph.n_mentees).astype(np.int64)
         base = self.mentor.size
-        self.mentor = np.concatenate([self.mentor, graph.mentor[keep].astype(np.int64)])
-        self.key = np.concatenate([self.key, np.asarray(keys, dtype=np.float64)[keep]])
+        self.mentor = np.concatenate([self.mentor, graph.mentor[keep]])
+        self.key = np.concatenate([self.key, keys[keep]])
         ends = base + np.cumsum(new_counts)
         self.pos[who] = ends - new_counts
         self.end[who] = ends
@@ -248,7 +307,9 @@ def solve_stable(
     the mentees proposing to it by ``mentor_scores`` (descending, ties by mentee index) and finds a mentee with
     ``-inf`` unacceptable. All free mentees propose at once and every mentor keeps its best ``c_j`` of held and
     new proposals; the order of proposals does not change deferred acceptance's outcome, so this is the
-    mentee-optimal stable matching.
+    mentee-optimal stable matching. A mentee skips, in one vectorised look-ahead, every mentor whose worst held
+    proposal it cannot beat (that mentor would reject it now and later: a full mentor's bar only rises), so
+    rounds carry only proposals that are held at least for now.
 
     Args:
         graph: each mentee's acceptable mentors, best first.
@@ -280,8 +341,11 @@ def solve_stable(
     # How many candidates each mentee has been given; a mentee cannot have more than m, which bounds the
     # number of extensions even if ``extend`` misbehaves.
     given = np.diff(graph.indptr).astype(np.int64)
+    # The worst held proposal of each full mentor; a mentor with a free seat holds any acceptable proposal.
+    thr_key = np.full(m, -np.inf)
+    thr_mentee = np.full(m, n, dtype=np.int64)
     while True:
-        free = free[lists.pos[free] < lists.end[free]]
+        free, e = lists.next_beating(free, thr_key, thr_mentee)
         if free.size == 0:
             if extend is None:
                 break
@@ -295,9 +359,7 @@ def solve_stable(
             lists.extend(exhausted, new_graph, new_keys)
             free = exhausted
             continue
-        e = lists.pos[free]
-        lists.pos[free] += 1
-        j = lists.mentor[e]
+        j = lists.mentor[e].astype(np.int64)
         touched[j] = True
         active = np.flatnonzero(touched)
         touched[active] = False
@@ -308,14 +370,19 @@ def solve_stable(
         cand_key = np.concatenate([slot_key[hs], lists.key[e]])
         order = np.lexsort((cand_mentee, -cand_key, cand_mentor))
         cand_mentor, cand_mentee, cand_key = cand_mentor[order], cand_mentee[order], cand_key[order]
-        first = np.searchsorted(cand_mentor, active)
-        rank = np.arange(cand_mentor.size) - np.repeat(first, np.diff(np.append(first, cand_mentor.size)))
+        count = np.bincount(cand_mentor, minlength=m)[active]
+        first = np.cumsum(count) - count
+        rank = np.arange(cand_mentor.size) - np.repeat(first, count)
         kept = rank < caps[cand_mentor]
         km = cand_mentor[kept]
         slot = offset[km] + rank[kept]
         slot_mentee[slot] = cand_mentee[kept]
         slot_key[slot] = cand_key[kept]
-        held[active] = np.minimum(np.bincount(cand_mentor, minlength=m)[active], caps[active])
+        held[active] = np.minimum(count, caps[active])
+        full = active[held[active] == caps[active]]
+        worst = offset[full] + caps[full] - 1
+        thr_key[full] = slot_key[worst]
+        thr_mentee[full] = slot_mentee[worst]
         assignment[cand_mentee[kept]] = km
         rejected = cand_mentee[~kept]
         assignment[rejected] = -1
