@@ -78,8 +78,8 @@ test-fast: venv ## the fast part only: no slow, browser or integration tests
 quality: venv ## lint, import contracts, PII annotations at 100%, no missing migrations
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
-	cd devsite && DJANGO_SETTINGS_MODULE=devsite.settings.base ../$(VENV)/bin/code_annotations django_find_annotations \
-		--config_file ../.pii_annotations.yml --lint --report --coverage --report_path ../pii_report
+	DJANGO_SETTINGS_MODULE=devsite.settings.base PYTHONPATH=devsite $(VENV)/bin/code_annotations django_find_annotations \
+		--config_file .pii_annotations.yml --lint --report --coverage
 	$(MANAGE) makemigrations --check --dry-run
 
 requirements: venv ## install the pinned requirements into .venv
