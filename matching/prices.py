@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from matching.candidates import Scorer, top_per_row
+from matching.candidates import Scorer, _row_thresholds, _top_per_group, as_scores
 from matching.features import PRODUCT_BITS, quantise
 
 __all__ = ["ITERATIONS", "PER_ROW", "SAMPLE_SHARE", "estimate_prices"]
@@ -41,19 +41,62 @@ ITERATIONS = 150
 STEP = 0.05
 
 
+def _allowed_scores(scorer: Scorer, rows: np.ndarray) -> np.ndarray:
+    """The solver's float32 scores of the given rows against every mentor, ``-inf`` where the pair is forbidden.
+
+    The same numbers as ``scorer.score_rows`` (bonus included), kept in float32 (exact: fixed-point numbers) so a
+    block costs one GEMM and a few passes instead of a float64 copy.
+    """
+    s = scorer.fused.rows_scores(rows)
+    lo, hi = int(rows[0]), int(rows[-1]) + 1
+    a, b = np.searchsorted(scorer.excluded_rows, [lo, hi])
+    er, ec = scorer.excluded_rows[a:b], scorer.excluded_cols[a:b]
+    at = np.searchsorted(rows, er)
+    hit = rows[np.minimum(at, rows.size - 1)] == er
+    s[at[hit], ec[hit]] = -np.inf
+    # Allowed iff score >= min_score, iff score >= the smallest float32 not below it (scores are float32).
+    ceiling = np.float32(scorer.min_score)
+    if float(ceiling) < scorer.min_score:
+        ceiling = np.nextafter(ceiling, np.float32(np.inf))
+    np.copyto(s, np.float32(-np.inf), where=s < ceiling)
+    a, b = np.searchsorted(scorer.bonus_rows, [lo, hi])
+    br, bc, bv = scorer.bonus_rows[a:b], scorer.bonus_cols[a:b], scorer.bonus[a:b]
+    at = np.searchsorted(rows, br)
+    hit = rows[np.minimum(at, rows.size - 1)] == br
+    s[at[hit], bc[hit]] += bv[hit].astype(np.float32)  # -inf + bonus stays -inf; exact (fixed-point)
+    return s
+
+
+def _top_finite(key: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's best ``k`` finite entries of a float32 block by (value desc, column asc): (rows, cols)."""
+    th = _row_thresholds(key, k)  # a lower bound of each row's k-th largest (-inf when it has fewer)
+    flat = np.flatnonzero(key >= th[:, None])
+    rr, cc = np.divmod(flat, key.shape[1])
+    vals = key.ravel()[flat]
+    ok = np.isfinite(vals)
+    rr, cc, vals = rr[ok], cc[ok], vals[ok]
+    keep = _top_per_group(rr, vals, cc, k)
+    return rr[keep], cc[keep]
+
+
 def _sample_edges(scorer: Scorer, rows: np.ndarray, per_row: int, prices: np.ndarray | None):
-    """Each sampled row's best ``per_row`` allowed mentors by (reduced) score: (sample row, mentor, score)."""
+    """Each sampled row's best ``per_row`` allowed mentors by (reduced) score: (sample row, mentor, score).
+
+    ``prices`` must be fixed-point (multiples of 2^-22), so reduced scores are exact in float32.
+    """
     out_rows, out_cols, out_vals = [], [], []
     step = 512
+    k = min(per_row, scorer.n_mentors)
+    shift = None if prices is None else np.asarray(prices, dtype=np.float32)
+    key = None
     for lo in range(0, rows.size, step):
-        scores, _ = scorer.score_rows(rows[lo : lo + step])
-        key = scores if prices is None else scores - prices[None, :]
-        r, c = top_per_row(key, min(per_row, scores.shape[1]))
-        vals = scores[r, c]
-        ok = np.isfinite(vals)
-        out_rows.append(r[ok] + lo)
-        out_cols.append(c[ok])
-        out_vals.append(vals[ok])
+        scores = _allowed_scores(scorer, rows[lo : lo + step])
+        if shift is not None:
+            key = np.subtract(scores, shift[None, :], out=key[: scores.shape[0]] if key is not None else None)
+        r, c = _top_finite(scores if shift is None else key, k)
+        out_rows.append(r + lo)
+        out_cols.append(c)
+        out_vals.append(as_scores(scores[r, c]))
     return np.concatenate(out_rows), np.concatenate(out_cols), np.concatenate(out_vals)
 
 
@@ -67,16 +110,25 @@ def _tatonnement(rows, cols, vals, supply: np.ndarray, iterations: int) -> np.nd
     rows, cols, vals = rows[order], cols[order], vals[order]
     starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
     lengths = np.diff(np.r_[starts, rows.size])
-    position = -np.arange(rows.size)
+    # One padded row per sampled mentee, its edges in mentor order; padding is a dummy mentor m at -inf.
+    n_rows, width = starts.size, int(lengths.max())
+    at = (np.repeat(np.arange(n_rows), lengths), np.arange(rows.size) - np.repeat(starts, lengths))
+    col_block = np.full((n_rows, width), m, dtype=np.int64)
+    col_block[at] = cols
+    val_block = np.full((n_rows, width), -np.inf)
+    val_block[at] = vals
+    every = np.arange(n_rows)
+    padded = np.zeros(m + 1)
+    reduced = np.empty_like(val_block)
     scale = np.maximum(supply, 1.0)
     for step in range(iterations):
-        reduced = vals - prices[cols]
-        best = np.maximum.reduceat(reduced, starts)
+        np.subtract(val_block, padded[col_block], out=reduced)
         # The first (lowest mentor index) edge reaching the row's best reduced score.
-        at_best = reduced == np.repeat(best, lengths)
-        first = -np.maximum.reduceat(np.where(at_best, position, -rows.size), starts)
-        demand = np.bincount(cols[first[best > 0]], minlength=m)
+        first = reduced.argmax(axis=1)
+        best = reduced[every, first]
+        demand = np.bincount(col_block[every, first][best > 0], minlength=m)
         prices = np.maximum(0.0, prices + STEP / np.sqrt(1.0 + step) * (demand - supply) / scale)
+        padded[:m] = prices
     return prices
 
 
@@ -97,7 +149,7 @@ def estimate_prices(scorer: Scorer, capacities: np.ndarray) -> np.ndarray | None
     rows = np.arange(0, n, q, dtype=np.int64)
     supply = np.asarray(capacities, dtype=np.float64) * (rows.size / n)
     first = _sample_edges(scorer, rows, PER_ROW, None)
-    prices = _tatonnement(*first, supply, ITERATIONS)
+    prices = quantise(_tatonnement(*first, supply, ITERATIONS), PRODUCT_BITS)
     second = _sample_edges(scorer, rows, PER_ROW, prices)
     edges = [np.concatenate([a, b]) for a, b in zip(first, second)]
     key = edges[0] * m + edges[1]

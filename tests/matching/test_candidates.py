@@ -187,3 +187,74 @@ def test_any_split_of_the_rows_assembles_to_the_same_graph(seed, cuts, full):
     assert np.array_equal(graph.mentor, whole.mentor)
     assert np.array_equal(graph.score, whole.score)
     assert np.array_equal(alts, whole_alts)
+
+
+def _reference_tatonnement(rows, cols, vals, supply, iterations):
+    """The tatonnement written plainly, one sampled mentee at a time."""
+    from matching.prices import STEP
+
+    prices = np.zeros(supply.size)
+    for step in range(iterations):
+        demand = np.zeros(supply.size)
+        for i in np.unique(rows).tolist():
+            at = np.flatnonzero(rows == i)
+            at = at[np.argsort(cols[at], kind="stable")]
+            reduced = vals[at] - prices[cols[at]]
+            best = int(np.argmax(reduced))
+            if reduced[best] > 0:
+                demand[cols[at][best]] += 1
+        prices = np.maximum(0.0, prices + STEP / np.sqrt(1.0 + step) * (demand - supply) / np.maximum(supply, 1.0))
+    return prices
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(1, 120),
+    m=st.integers(1, 50),
+    per_row=st.integers(1, 12),
+    min_score=st.sampled_from([0.0, 0.3, 0.6]),
+    priced=st.booleans(),
+)
+def test_price_sample_is_each_rows_top_by_reduced_score(seed, n, m, per_row, min_score, priced):
+    from matching.prices import _sample_edges
+
+    scorer = _scorer(n, m, seed, min_score=min_score, penalty=True, n_excluded=n // 2, n_bonus=n // 3)
+    rng = np.random.default_rng(seed)
+    prices = quantise(rng.random(m) * 0.3, 22) if priced else None
+    rows = np.arange(0, n, 3)
+    got_rows, got_cols, got_vals = _sample_edges(scorer, rows, per_row, prices)
+    solver = scorer.score_block(0, n)[rows]
+    key = solver - (prices if priced else 0.0)
+    expected = []
+    for k in range(rows.size):
+        order = np.lexsort((np.arange(m), -key[k]))
+        order = order[np.isfinite(key[k, order])][:per_row]
+        expected += [(k, int(j), float(solver[k, j])) for j in order]
+    assert list(zip(got_rows.tolist(), got_cols.tolist(), got_vals.tolist())) == expected
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 40), m=st.integers(1, 15))
+def test_tatonnement_matches_its_plain_statement(seed, n, m):
+    from matching.prices import _tatonnement
+
+    rng = np.random.default_rng(seed)
+    pairs = np.unique(rng.integers(0, [n, m], size=(3 * n, 2)), axis=0)
+    pairs = pairs[rng.permutation(pairs.shape[0])]
+    vals = quantise(rng.random(pairs.shape[0]), 22)
+    vals[: pairs.shape[0] // 4] = 0.5  # ties
+    supply = rng.random(m) * 3
+    got = _tatonnement(pairs[:, 0], pairs[:, 1], vals, supply, 20)
+    assert np.array_equal(got, _reference_tatonnement(pairs[:, 0], pairs[:, 1], vals, supply, 20))
+
+
+def test_estimated_prices_are_fixed_point_and_deterministic():
+    from matching.prices import estimate_prices
+
+    scorer = _scorer(200, 12, 5, min_score=0.2)
+    capacities = np.full(12, 3)  # 36 seats for 200 mentees: the popular mentors get a price
+    prices = estimate_prices(scorer, capacities)
+    assert prices is not None and prices.min() >= 0 and prices.max() > 0
+    assert np.array_equal(prices, quantise(prices, 22))
+    assert np.array_equal(prices, estimate_prices(scorer, capacities))
