@@ -366,8 +366,8 @@ def score_rows(
         b = stop - start
         s, alt = scorer.raw(start, stop, buffer, alt_buffer, guided=guided)
         if guided:
-            # Forbidden pairs out of the race: a reduced score is no sign of a pair being allowed.
-            np.copyto(s, -np.inf, where=np.less(s, limit[None, :], out=other[:b]))
+            # Forbidden pairs (below the minimum score) stay in the block: masking them costs a full pass; they
+            # are dropped from the selected entries below instead, and the few rows this leaves short redone.
             if reverse.r and not reverse.seen:
                 reverse.first(np.add(s, shift[None, :], out=raw_buffer[:b]), alt, start)
                 later = None
@@ -397,7 +397,13 @@ def score_rows(
             at = ~in_row | (vals > later[cc])
             reverse.record(s, alt, start, rr[at], cc[at], shift=shift if guided else None)
         rr, cc, vals = rr[in_row], cc[in_row], vals[in_row]
+        if guided:
+            rr, cc, vals = _allowed_top(
+                s, rr, cc, vals, limit=limit, shift=shift, min_score=scorer.min_score, k=min(top_k, m)
+            )
         if not full and rr.size > 8 * top_k * b:  # massive ties: sort those rows' values outright
+            if guided:
+                np.copyto(s, -np.inf, where=np.less(s, limit[None, :], out=other[:b]))
             top = np.argsort(-s, axis=1, kind="stable")[:, :top_k]
             rr = np.repeat(np.arange(b), top.shape[1])
             cc = top.ravel()
@@ -433,6 +439,45 @@ def score_rows(
 
 
 _FIELDS = ("rows", "cols", "vals", "alts")
+
+
+def _allowed_top(
+    s: np.ndarray,
+    rr: np.ndarray,
+    cc: np.ndarray,
+    vals: np.ndarray,
+    *,
+    limit: np.ndarray,
+    shift: np.ndarray,
+    min_score: float,
+    k: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Keep the allowed entries of those reaching their row's threshold in a price-guided block; redo short rows.
+
+    The block holds reduced scores with the forbidden pairs (below the minimum score) still in. A row with at
+    least k allowed entries at or above its threshold has its top-k allowed among them (every allowed entry
+    ranking higher is above the threshold too), so only the rows left with fewer are redone, exactly, with the
+    forbidden pairs masked.
+    """
+    b, m = s.shape
+    allowed = vals + shift[cc] >= min_score  # exact: fixed-point numbers in float64
+    short = np.bincount(rr[allowed], minlength=b) < k
+    keep = allowed & ~short[rr]
+    redo = np.flatnonzero(short)
+    if redo.size == 0:
+        return rr[keep], cc[keep], vals[keep]
+    sub = s[redo]
+    np.copyto(sub, -np.inf, where=sub < limit[None, :])
+    sub_th = np.maximum(_row_thresholds(sub, k), np.float32(-4.0))
+    flat = np.flatnonzero(sub >= sub_th[:, None])
+    r, c = np.divmod(flat, m)
+    v = as_scores(sub.ravel()[flat])
+    ok = v + shift[c] >= min_score
+    return (
+        np.concatenate([rr[keep], redo[r[ok]]]),
+        np.concatenate([cc[keep], c[ok]]),
+        np.concatenate([vals[keep], v[ok]]),
+    )
 
 
 def _compact(rows, cols, vals, alts) -> tuple[np.ndarray, ...]:

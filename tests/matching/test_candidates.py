@@ -258,3 +258,36 @@ def test_estimated_prices_are_fixed_point_and_deterministic():
     assert prices is not None and prices.min() >= 0 and prices.max() > 0
     assert np.array_equal(prices, quantise(prices, 22))
     assert np.array_equal(prices, estimate_prices(scorer, capacities))
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(1, 160),
+    m=st.integers(1, 90),
+    k=st.integers(1, 12),
+    r=st.integers(0, 6),
+    chunk=st.integers(1, 64),
+    min_score=st.sampled_from([0.0, 0.3, 0.5, 0.9]),
+    penalty=st.booleans(),
+)
+def test_price_guided_graph_is_top_k_by_reduced_score_plus_top_r(seed, n, m, k, r, chunk, min_score, penalty):
+    scorer = _scorer(n, m, seed, min_score=min_score, penalty=penalty, n_excluded=n // 2, n_bonus=n // 3)
+    prices = quantise(np.random.default_rng(seed).random(m) * 0.4, 22)
+    guided = scorer.with_prices(prices)
+    graph, _ = build_graph(guided, k, r, full=False, chunk=chunk)
+    solver = scorer.score_block(0, n)
+    raw = solver.copy()
+    raw[scorer.bonus_rows, scorer.bonus_cols] -= scorer.bonus
+    reduced = raw - prices
+    expected = set()
+    for i in range(n):
+        order = np.lexsort((np.arange(m), -reduced[i]))
+        expected |= {(i, int(j)) for j in order[np.isfinite(reduced[i, order])][:k]}
+    for j in range(m):
+        order = np.lexsort((np.arange(n), -raw[:, j]))
+        expected |= {(int(i), j) for i in order[np.isfinite(raw[order, j])][:r]}
+    expected |= {
+        (i, j) for i, j in zip(scorer.bonus_rows.tolist(), scorer.bonus_cols.tolist()) if np.isfinite(raw[i, j])
+    }
+    assert _check_graph(graph, scorer, solver) == expected
