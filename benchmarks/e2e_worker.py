@@ -2,7 +2,7 @@
 
 Run it under the machine's benchmark lock, from the repository root::
 
-    flock /tmp/ementor-bench.lock .venv/bin/python benchmarks/e2e_worker.py [--learners 20000] [--chunked]
+    flock /tmp/ementor-bench.lock .venv/bin/python benchmarks/e2e_worker.py [--learners 20000] [--chunked] [--ref HEAD]
 
 It needs MariaDB and Redis on 127.0.0.1 (as the integration tests do) and uses its own database
 (``bench_ementor_worker``, created and dropped here) and Redis database 12. Steps:
@@ -17,21 +17,32 @@ It needs MariaDB and Redis on 127.0.0.1 (as the integration tests do) and uses i
    committed (status "succeeded": what learners then see);
 4. with ``--chunked``, match again with chunked scoring forced (4 chunks), when the engine has the staged API.
 
-It prints one line per measurement and a JSON summary. Workload excluded pairs are not carried over (the plugin
-derives exclusions from past declined matches), so the library time is for the program the run sees.
+It prints one line per measurement and a JSON summary, and writes the summary with the machine (CPU model, cores,
+memory, load averages around each measurement, numpy and its BLAS) and the code measured (git commit, and whether
+``matching/`` or ``ementor_plugin/`` had uncommitted edits, before and after the run) to ``--out``
+(default ``benchmarks/results/e2e_worker.json``). ``--ref REF`` runs ``matching/`` as committed at REF (a
+``git archive`` snapshot first on the driver's and the worker's path) instead of the work tree's, so another
+session's edits in progress cannot change the engine mid-run; ``ementor_plugin/`` always comes from the work
+tree. Workload excluded pairs are not carried over (the plugin derives exclusions from past declined matches), so
+the library time is for the program the run sees.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
+import hashlib
 import json
 import os
+import platform
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 IT = ROOT / "tests" / "integration"
@@ -39,6 +50,7 @@ DB_NAME = "bench_ementor_worker"
 REDIS_DB = 12
 QUEUE = "ementor.bench"
 COURSE = "course-v1:eMentorBench+E2E+2026"
+RUN_TIMEOUT_S = 3600.0  # a run still open after this long is reported as a failure, not waited for forever
 
 ENV = {
     "DJANGO_SETTINGS_MODULE": "ementor_it_settings",
@@ -52,6 +64,67 @@ ENV = {
         map(str, (IT, ROOT / "tests" / "ementor_plugin", ROOT, ROOT / "devsite", ROOT / "benchmarks"))
     ),
 }
+
+
+def _loadavg() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def _machine() -> dict[str, Any]:
+    """The box: CPU model, cores, memory, kernel, numpy and the BLAS it was built with."""
+    import numpy
+
+    model = "unknown"
+    with open("/proc/cpuinfo", encoding="ascii", errors="replace") as cpuinfo:
+        for line in cpuinfo:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo", encoding="ascii") as meminfo:
+        total_kib = int(meminfo.readline().split()[1])
+    blas = {}
+    try:
+        info = numpy.show_config(mode="dicts")  # numpy >= 1.25
+        blas = {k: v for k, v in info["Build Dependencies"]["blas"].items() if k in ("name", "version")}
+    except Exception:  # older numpy, or a layout this does not know: the figure is optional
+        pass
+    return {
+        "cpu_model": model,
+        "cores": os.cpu_count(),
+        "memory_gib": round(total_kib / 2**20, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "blas": blas,
+        "openblas_env": {k: v for k, v in os.environ.items() if k.startswith(("OPENBLAS_", "OMP_"))},
+        "date_utc": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M"),
+    }
+
+
+def _git(*args: str) -> str:
+    return subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True, check=True).stdout
+
+
+def _code() -> dict[str, Any]:
+    """Which code runs: the commit, and per package whether the work tree differs from it (digest of the diff)."""
+    code: dict[str, Any] = {"commit": _git("rev-parse", "HEAD").strip()}
+    for package in ("matching", "ementor_plugin"):
+        diff = _git("diff", "HEAD", "--", package) + _git("ls-files", "--others", "--exclude-standard", "--", package)
+        code[package] = {"uncommitted_changes": bool(diff), "diff_sha1": hashlib.sha1(diff.encode()).hexdigest()[:12]}
+    return code
+
+
+def _snapshot_matching(ref: str) -> tuple[Path, str]:
+    """``matching/`` as committed at ``ref``, extracted to a scratch folder that goes first on every sys.path.
+
+    Other sessions edit ``matching/`` in this shared tree; a snapshot keeps the driver and the worker on the same,
+    committed code for the whole run (as ``bench.py --ref``)."""
+    commit = _git("rev-parse", "--verify", f"{ref}^{{commit}}").strip()
+    folder = Path(tempfile.mkdtemp(prefix="ementor-e2e-src-"))
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "matching"], capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+    ENV["PYTHONPATH"] = os.pathsep.join((str(folder), ENV["PYTHONPATH"]))
+    return folder, commit
 
 
 def _setup_django() -> None:
@@ -177,6 +250,7 @@ def _library_only() -> dict:
     from ementor_plugin.models import Program
 
     program = Program.objects.get(course_key=COURSE)
+    load_before = _loadavg()
     started = time.perf_counter()
     inputs = runs.MatchingInputs.build(program, runs.config_snapshot(program))
     load = time.perf_counter() - started
@@ -188,6 +262,8 @@ def _library_only() -> dict:
         "match_s": round(seconds, 3),
         "n_matched": result.stats.n_matched,
         "stages": {k: round(v, 3) for k, v in result.stats.seconds.items()},
+        "loadavg_before": load_before,
+        "loadavg_after": _loadavg(),
     }
 
 
@@ -243,24 +319,33 @@ def _through_worker(staff_id: int, **env: str) -> dict:
     Participant.objects.update(mentor_load=0)
     worker = Worker(**env)
     try:
+        load_before = _loadavg()
         started = time.perf_counter()
         run_id = api.request_run(staff_id, COURSE).id  # committed here: the task is sent
         while True:
             run = MatchRun.objects.get(pk=run_id)
             if run.open_key is None:
                 break
+            if worker.process.poll() is not None or time.perf_counter() - started > RUN_TIMEOUT_S:
+                raise RuntimeError(
+                    f"run {run_id} still {run.status} after {time.perf_counter() - started:.0f} s "
+                    f"(worker exit code {worker.process.poll()}):\n{worker.log.read_text()[-3000:]}"
+                )
             time.sleep(0.05)
         wall = time.perf_counter() - started
+        load_after = _loadavg()
     finally:
         worker.stop()
     if run.status != "succeeded":
-        raise RuntimeError(f"run {run_id} {run.status}: {run.error}")
+        raise RuntimeError(f"run {run_id} {run.status}: {run.error}\n{worker.log.read_text()[-3000:]}")
     seconds = run.figures.get("seconds", {})
     return {
         "request_to_published_s": round(wall, 3),
         "n_new": run.figures.get("n_new"),
         "chunks": run.figures.get("chunks", 1),
         "stages": seconds,
+        "loadavg_before": load_before,
+        "loadavg_after": load_after,
         "pairs": sorted(Match.objects.filter(run_id=run_id).values_list("mentee_id", "mentor_id")),
     }
 
@@ -271,6 +356,10 @@ def main() -> None:
     parser.add_argument("--chunked", action="store_true", help="also match with chunked scoring (4 chunks)")
     parser.add_argument("--keep-db", action="store_true")
     parser.add_argument(
+        "--ref", help="run matching/ as committed at this git ref (e.g. HEAD) instead of the work tree's"
+    )
+    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "e2e_worker.json"))
+    parser.add_argument(
         "--engine",
         choices=("real", "stand-in"),
         default="real",
@@ -278,16 +367,33 @@ def main() -> None:
     )
     args = parser.parse_args()
     ENV["EMENTOR_IT_ENGINE"] = args.engine
+    snapshot = None
+    if args.ref:
+        snapshot, ref_commit = _snapshot_matching(args.ref)
+    args.out = str(Path(args.out).resolve())
+    # Celery's Django fixup puts the cwd first on sys.path: run from devsite/ (as the worker does), where no
+    # ``matching`` package would shadow the snapshot.
+    os.chdir(ROOT / "devsite")
     _setup_django()
     import redis
 
     import matching
 
+    source = {"from": "work tree"}
+    if snapshot is not None:
+        if not Path(matching.__file__).resolve().is_relative_to(snapshot.resolve()):
+            shutil.rmtree(snapshot, ignore_errors=True)
+            sys.exit(f"matching was imported from {matching.__file__}, not from the snapshot {snapshot}")
+        source = {"from": f"git archive {args.ref}", "commit": ref_commit}
+
     if args.engine == "real" and not hasattr(matching, "match"):
         sys.exit("matching.match is not available yet: nothing to measure")
+    machine = _machine()
+    code = _code()
     redis.Redis(db=REDIS_DB).flushdb()
     _create_database()
     try:
+        wall_started = time.perf_counter()
         started = time.perf_counter()
         staff_id, shape = _load_program(args.learners)
         print(f"program: {shape} (inserted in {time.perf_counter() - started:.1f} s)", flush=True)
@@ -304,7 +410,7 @@ def main() -> None:
             f"({worker['n_new']} matches); run stages {worker['stages']}",
             flush=True,
         )
-        summary = {"program": shape, "library_only": library, "worker": worker}
+        summary: dict[str, Any] = {"program": shape, "library_only": library, "worker": worker}
         if args.chunked:
             from ementor_plugin import chunked
 
@@ -316,11 +422,29 @@ def main() -> None:
                 chunked_run["identical_to_single"] = chunked_run.pop("pairs") == single_pairs
                 summary["worker_chunked"] = chunked_run
                 print(f"through the worker, 4 chunks: {summary['worker_chunked']}", flush=True)
+        code_after = _code()
+        if code_after != code and snapshot is None:
+            print(f"warning: the code changed during the run: {code} -> {code_after}", flush=True)
+        summary = {
+            "args": vars(args),
+            "machine": machine,
+            "code": code,
+            "matching_source": source,
+            "code_after": code_after,
+            **summary,
+            "total_wall_s": round(time.perf_counter() - wall_started, 1),
+        }
         print(json.dumps(summary))
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {out}", flush=True)
     finally:
         if not args.keep_db:
             _drop_database()
         redis.Redis(db=REDIS_DB).flushdb()
+        if snapshot is not None:
+            shutil.rmtree(snapshot, ignore_errors=True)
 
 
 if __name__ == "__main__":
