@@ -57,6 +57,10 @@ _DTYPES = (np.int64, np.int64, np.float64, np.float64)  # of the reverse candida
 _VALUE_BITS = PRODUCT_BITS + 2
 _VALUE_MAX = (1 << _VALUE_BITS) - 1
 _VALUE_SHIFT = 2.0
+# The reverse records are merged (and the mentors' thresholds raised) once pending records exceed this share of
+# M * R plus 100k: frequent merges keep the thresholds tight, so fewer later scores are recorded at all
+# (measured at 100k x 10k, 40k rows: 0.1 -> 5.9-6.4 s, 2.0 -> 6.7-7.0 s for the pass).
+_MERGE_AT = 0.1
 
 
 def as_scores(values: np.ndarray) -> np.ndarray:
@@ -185,7 +189,9 @@ def _row_thresholds(s: np.ndarray, k: int) -> np.ndarray:
     if size < 8:
         return np.partition(s, m - k, axis=1)[:, m - k]
     full = n_blocks * size
-    maxima = s[:, :full].reshape(b, n_blocks, size).max(axis=2)
+    # Block t holds columns t, t + n_blocks, t + 2 n_blocks, ... (any partition of the columns gives the bound):
+    # the reduction is then an elementwise maximum over contiguous rows of n_blocks, about twice as fast.
+    maxima = s[:, :full].reshape(b, size, n_blocks).max(axis=1)
     if full < m:
         maxima = np.concatenate([maxima, s[:, full:].max(axis=1, keepdims=True)], axis=1)
     return np.partition(maxima, maxima.shape[1] - k, axis=1)[:, maxima.shape[1] - k]
@@ -295,7 +301,7 @@ class _ReverseTop:
         alts = as_scores(alt[rr, cc]) if alt is not None else vals
         self.pending.append((rr + lo, cc, vals, alts))
         self.n_pending += rr.size
-        if self.n_pending > 2 * self.m * self.r + 100_000:
+        if self.n_pending > _MERGE_AT * self.m * self.r + 100_000:
             self.merge()
 
     def merge(self) -> None:
