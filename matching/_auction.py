@@ -267,7 +267,9 @@ class Auction:
         u = np.zeros(self.n, dtype=np.float64)
         rows = np.flatnonzero(self.deg > 0)
         if rows.size:
-            u[rows] = np.maximum.reduceat(self.w - self.p[self.mentor], self.indptr[rows])
+            net = self.p[self.mentor]  # one edge-sized temporary: w - p computed in place
+            np.subtract(self.w, net, out=net)
+            u[rows] = np.maximum.reduceat(net, self.indptr[rows])
         return np.maximum(u, 0.0)
 
     def profits(self) -> np.ndarray:
@@ -316,7 +318,7 @@ class Auction:
     def columns(self) -> tuple[np.ndarray, np.ndarray, list[int]]:
         """Edges grouped by mentor: (edge ids, mentee of each, column pointers), via scipy's C CSR->CSC."""
         if self._columns is None:
-            edges = np.arange(self.mentor.size, dtype=np.int64)
+            edges = np.arange(self.mentor.size, dtype=np.int32 if self.mentor.size < 2**31 else np.int64)
             csc = sparse.csr_matrix((edges, self.mentor, self.indptr), shape=(self.n, self.m)).tocsc()
             self._columns = (csc.data, csc.indices, csc.indptr.tolist())
         return self._columns
@@ -340,7 +342,9 @@ class Auction:
         self.normalize_bids()
         width = CORE_WIDTH * eps
         rows = self.rows()
-        reduced = self.profits()[rows] + self.p[self.mentor] - self.w
+        reduced = self.p[self.mentor]  # profit_i + p_j - w_ij, with one edge-sized temporary
+        reduced -= self.w
+        reduced += self.profits()[rows]
         core = np.flatnonzero(reduced <= width)
         del reduced
         core = core[np.argsort(self.mentor[core], kind="stable")]

@@ -94,7 +94,9 @@ def _mentee_values(graph: CandidateGraph, w: np.ndarray, prices: np.ndarray) -> 
     u = np.zeros(graph.n_mentees, dtype=np.float64)
     rows = np.flatnonzero(np.diff(graph.indptr) > 0)
     if rows.size:
-        u[rows] = np.maximum.reduceat(w - prices[graph.mentor], graph.indptr[rows])
+        net = prices[graph.mentor]  # one edge-sized temporary: w - p computed in place
+        np.subtract(w, net, out=net)
+        u[rows] = np.maximum.reduceat(net, graph.indptr[rows])
     return np.maximum(u, 0.0)
 
 
@@ -114,7 +116,10 @@ def _solve(
     n, m = graph.n_mentees, graph.n_mentors
     # Edges that can never pay (weight <= 0: staying unmatched is as good) or lead to a mentor without seats are
     # left out; they stay dual-feasible (see the prices of closed mentors below).
-    keep = (w > 0) & (caps[graph.mentor] > 0)
+    keep = w > 0
+    closed = caps == 0
+    if closed.any():
+        keep &= ~closed[graph.mentor]
     if keep.all():
         indptr, mentor, sub_w = graph.indptr, graph.mentor, w
     else:
