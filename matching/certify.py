@@ -206,7 +206,7 @@ def refine(
     chunk = max(1, int(chunk))
     for round_no in range(max_rounds + 1):
         w = _objective_weights(graph, objective)
-        bonus = coverage_bonus(graph.score, n) if objective == "coverage" and graph.n_edges else 0.0
+        bonus = coverage_bonus(graph.score, n) if objective == "coverage" else 0.0  # also on an empty graph
         scale = _scale(graph)
         prices = np.maximum(np.asarray(solution.prices, dtype=np.float64), 0.0)
         u_graph = _mentee_values(graph, w, prices)
