@@ -61,6 +61,30 @@ def test_refine_reaches_the_dense_optimum(program, dtype):
         assert len(set(mentors.tolist())) == mentors.size
 
 
+@settings(max_examples=80, deadline=None)
+@given(programs(), st.sampled_from([1, 2]))
+def test_refine_adding_few_pairs_per_row_still_reaches_the_optimum(program, per_row):
+    scores, caps, keep, chunk = program
+    graph = pruned(scores, keep)
+    first = solve_optimal(graph, caps)
+    rounds = scores.size + 1  # every round that continues adds at least one pair
+    _, sol, gap = refine(graph, caps, first, blocks(scores), chunk=chunk, max_rounds=rounds, per_row=per_row)
+    check_feasible(scores, caps, sol.assignment)
+    assert total_of(scores, sol.assignment) == pytest.approx(total_of(scores, optimal(scores, caps)), abs=1e-7)
+    assert 0.0 <= gap <= 1e-7
+
+
+def test_a_round_adds_each_rows_most_improving_pairs_only():
+    # Mentee 0 sits alone on a graph of one poor edge; six better mentors with free seats are outside it.
+    scores = np.array([[0.1, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4]])
+    caps = np.ones(7, dtype=np.int64)
+    graph = CandidateGraph(1, 7, np.array([0, 1]), np.array([0], dtype=np.int32), np.array([0.1]))
+    first = solve_optimal(graph, caps)
+    g1, sol, _ = refine(graph, caps, first, blocks(scores), max_rounds=1, per_row=2)
+    assert sorted(g1.row(0)[0].tolist()) == [0, 1, 2]  # the two best outside pairs joined the graph
+    assert sol.assignment.tolist() == [1]
+
+
 @settings(max_examples=60, deadline=None)
 @given(programs())
 def test_refine_with_coverage_objective(program):
