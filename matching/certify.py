@@ -75,10 +75,12 @@ def _pass(
             raise ValueError(f"score_block({lo}, {hi}) returned shape {block.shape}, expected {(hi - lo, caps.size)}")
         dtype = block.dtype if block.dtype in (np.float32, np.float64) else np.float64
         # Reduced value w_ij - p_j in the block's precision; mentors without seats never count.
-        red = block.astype(dtype, copy=True)
         if bonus:
+            red = block.astype(dtype, copy=True)
             red += dtype.type(bonus)
-        red -= p64.astype(dtype)
+            red -= p64.astype(dtype)
+        else:  # the same values in one pass over the block
+            red = np.subtract(block, p64.astype(dtype), dtype=dtype)
         if closed.any():
             red[:, closed] = -np.inf
         rowmax = red.max(axis=1) if caps.size else np.full(hi - lo, -np.inf, dtype=dtype)
@@ -96,7 +98,11 @@ def _pass(
         thresh = u_graph[lo:hi] + tol
         if dtype != np.float64:
             thresh = thresh - 8 * np.spacing(np.maximum(np.abs(thresh), 1.0).astype(dtype)).astype(np.float64)
-        ci, cj = np.nonzero(red > thresh.astype(dtype)[:, None])
+        thresh = thresh.astype(dtype)
+        # Only rows whose maximum passes the threshold can hold a candidate (few, after the first round).
+        hot = np.flatnonzero(rowmax > thresh)
+        ci, cj = np.nonzero(red[hot] > thresh[hot, None])
+        ci = hot[ci]
         if per_row > 0 and ci.size > per_row:
             count = np.bincount(ci, minlength=hi - lo)
             crowded = np.flatnonzero(count > per_row)
