@@ -13,10 +13,8 @@ small size only.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -27,28 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from harness import BENCH_DIR, REPO, Harness, RowFailed, runners
+from harness import machine as describe_machine
 
 MIB_LIMIT_CANDIDATES = 300.0
 MIB_LIMIT_SMALL_PEAK = 280.0
 MIB_LIMIT_E2E_PEAK = 1536.0
-
-
-def _machine() -> dict[str, Any]:
-    model = "unknown"
-    with open("/proc/cpuinfo", encoding="ascii", errors="replace") as cpuinfo:
-        for line in cpuinfo:
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    with open("/proc/meminfo", encoding="ascii") as meminfo:
-        total_kib = int(meminfo.readline().split()[1])
-    return {
-        "cpu_model": model,
-        "cores": os.cpu_count(),
-        "memory_gib": round(total_kib / 2**20, 1),
-        "kernel": platform.release(),
-        "date_utc": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M"),
-    }
 
 
 def _git(*args: str) -> str:
@@ -477,7 +458,7 @@ def main(argv: list[str] | None = None) -> int:
     ours_root, source = _our_source(workdir, args.ref)
     harness = Harness(workdir, runners(os.environ.get("PYTHON", sys.executable), ours_root), timeout=args.row_timeout)
     b = Bench(harness, args.repeats)
-    machine = _machine()
+    machine = describe_machine()
     machine["matching_source"] = source
     b.row("env.project", "numpy", "describe.py", "describe", {"packages": ["numpy", "scipy"]})
     b.row("env.ortools", "ortools", "describe.py", "describe", {"packages": ["numpy", "scipy", "ortools"]})

@@ -30,7 +30,6 @@ the library time is for the program the run sees.
 from __future__ import annotations
 
 import argparse
-import datetime
 import hashlib
 import json
 import os
@@ -71,17 +70,10 @@ def _loadavg() -> list[float]:
 
 
 def _machine() -> dict[str, Any]:
-    """The box: CPU model, cores, memory, kernel, numpy and the BLAS it was built with."""
+    """The box (``harness.machine``) plus Python, numpy and the BLAS numpy was built with."""
     import numpy
+    from harness import machine
 
-    model = "unknown"
-    with open("/proc/cpuinfo", encoding="ascii", errors="replace") as cpuinfo:
-        for line in cpuinfo:
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    with open("/proc/meminfo", encoding="ascii") as meminfo:
-        total_kib = int(meminfo.readline().split()[1])
     blas = {}
     try:
         info = numpy.show_config(mode="dicts")  # numpy >= 1.25
@@ -89,15 +81,11 @@ def _machine() -> dict[str, Any]:
     except Exception:  # older numpy, or a layout this does not know: the figure is optional
         pass
     return {
-        "cpu_model": model,
-        "cores": os.cpu_count(),
-        "memory_gib": round(total_kib / 2**20, 1),
-        "kernel": platform.release(),
+        **machine(),
         "python": platform.python_version(),
         "numpy": numpy.__version__,
         "blas": blas,
         "openblas_env": {k: v for k, v in os.environ.items() if k.startswith(("OPENBLAS_", "OMP_"))},
-        "date_utc": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M"),
     }
 
 

@@ -13,8 +13,10 @@ Every process runs ``worker.py -I`` (see there for how time and memory are measu
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
+import platform
 import statistics
 import subprocess
 import sys
@@ -27,6 +29,25 @@ BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
 TASKS = BENCH_DIR / "tasks"
 VENVS = BENCH_DIR / ".venvs"
+
+
+def machine() -> dict[str, Any]:
+    """The box a result came from: CPU model, cores, memory, kernel and the time (UTC)."""
+    model = "unknown"
+    with open("/proc/cpuinfo", encoding="ascii", errors="replace") as cpuinfo:
+        for line in cpuinfo:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo", encoding="ascii") as meminfo:
+        total_kib = int(meminfo.readline().split()[1])
+    return {
+        "cpu_model": model,
+        "cores": os.cpu_count(),
+        "memory_gib": round(total_kib / 2**20, 1),
+        "kernel": platform.release(),
+        "date_utc": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M"),
+    }
 
 
 @dataclass
