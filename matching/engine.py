@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from matching import assignment
+from matching import assignment, certify
 from matching.candidates import (
     Scorer,
     as_scores,
@@ -427,8 +427,6 @@ def combine(problem: Problem, partials: Sequence[Mapping[str, np.ndarray]]) -> M
             certified_gap = 0.0 if full else None
     if not stable and not full and config.certify:
         with _timed(seconds, "certify"):
-            from matching import certify  # the solver helper's module (imported here until it lands)
-
             graph, solution, certified_gap = certify.refine(
                 graph, capacities, solution, scorer.score_block, objective=config.objective
             )
