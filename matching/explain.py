@@ -49,64 +49,108 @@ def _instances(cls: type, count: int, **columns: Iterable) -> list:
     return objects
 
 
-def _row_lists(matrix: sp.csr_matrix, labels: Sequence[str], limit: int | None = None) -> list[tuple[str, ...]]:
-    """Per row, the labels of its non-zero columns: all in column order, or the ``limit`` largest values."""
+def _group(*keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Group equal key tuples: the first position of each group, and each position's group.
+
+    Float keys are compared bit for bit (view them as integers first), so equal groups hold identical numbers.
+    """
+    n = keys[0].shape[0]
+    order = np.lexsort(keys[::-1])
+    new = np.zeros(n, dtype=bool)
+    if n:
+        new[0] = True
+    for key in keys:
+        ordered = key[order]
+        new[1:] |= ordered[1:] != ordered[:-1]
+    inverse = np.empty(n, dtype=np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    return order[new], inverse
+
+
+def _bits(values: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(values, dtype=np.float64).view(np.int64)
+
+
+def _row_entries(matrix: sp.csr_matrix, limit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, its non-zero columns: all in column order, or the ``limit`` largest values (ties by column).
+
+    Returns the columns row after row and the row bounds (``indptr``).
+    """
     matrix = matrix.tocsr()
     matrix.eliminate_zeros()
     n = matrix.shape[0]
     indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
     if limit is not None and indices.size:
-        rows = np.repeat(np.arange(n), np.diff(indptr))
-        order = np.lexsort((indices, -data, rows))
-        rank = np.arange(order.size) - np.repeat(indptr[:-1], np.diff(indptr))
-        keep = order[rank < limit]
-        indices = indices[keep]
-        counts = np.minimum(np.diff(indptr), limit)
+        counts = np.diff(indptr)
+        rows = np.repeat(np.arange(n), counts)
+        # Columns are in order within each row and the sort is stable, so ties stay in column order.
+        matrix.sort_indices()
+        order = np.lexsort((-data, rows))
+        rank = np.arange(order.size) - np.repeat(indptr[:-1], counts)
+        indices = indices[order[rank < limit]]
         indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(counts, out=indptr[1:])
+        np.cumsum(np.minimum(counts, limit), out=indptr[1:])
+    return indices, indptr
+
+
+def _tuples(indices: np.ndarray, indptr: np.ndarray, labels: Sequence[str]) -> list[tuple[str, ...]]:
+    """Per row, the tuple of the labels of its columns."""
     names = np.asarray(labels, dtype=object)[indices].tolist() if indices.size else []
-    bounds = indptr.tolist()
-    return [tuple(names[a:b]) for a, b in pairwise(bounds)]
+    return [tuple(names[a:b]) for a, b in pairwise(indptr.tolist())]
+
+
+def _row_lists(matrix: sp.csr_matrix, labels: Sequence[str], limit: int | None = None) -> list[tuple[str, ...]]:
+    """Per row, the labels of its non-zero columns: all in column order, or the ``limit`` largest values."""
+    return _tuples(*_row_entries(matrix, limit), labels)
 
 
 def _areas(
     profiles: Profiles, mentees: np.ndarray, mentors: np.ndarray
-) -> tuple[list[tuple[AreaEvidence, ...]], list[int]]:
+) -> tuple[list[tuple[AreaEvidence, ...]], np.ndarray, np.ndarray, np.ndarray]:
     """Per pair, the areas both have scores for where the mentor is stronger, most useful first.
 
     "Most useful" is ``(1 - mentee score) * mentor score``: the area's term in the performance factor before
-    normalisation, so the first area cited is the one that did most for the pair.
+    normalisation, so the first area cited is the one that did most for the pair. Also returns, per pair, how
+    many areas are cited, how many both have scores for, and the first area cited (-1: none).
+
+    There are few areas, so each side is laid out densely (pairs x areas) and each row sorted on its own.
     """
-    a = profiles.mentee_area_scores[mentees].tocoo()
-    b = profiles.mentor_area_scores[mentors].tocoo()
-    n, n_areas = a.shape
-    # Areas both have a score for: the keys (pair, area) present on both sides, with both scores aligned.
-    key_a = a.row.astype(np.int64) * n_areas + a.col
-    key_b = b.row.astype(np.int64) * n_areas + b.col
-    common_keys, at_a, at_b = np.intersect1d(key_a, key_b, assume_unique=True, return_indices=True)
-    rows, cols = common_keys // n_areas, common_keys % n_areas
-    common = np.bincount(rows, minlength=n)
-    # Scores are stored plus one (so a score of 0 is not an absent entry); undo it without float noise.
-    mentee_score = np.round(a.data[at_a] - 1.0, 12)
-    mentor_score = np.round(b.data[at_b] - 1.0, 12)
-    sel = mentor_score > mentee_score
-    rows, cols, mentee_score, mentor_score = rows[sel], cols[sel], mentee_score[sel], mentor_score[sel]
-    order = np.lexsort((cols, -(1.0 - mentee_score) * mentor_score, rows))
-    rows, cols, mentee_score, mentor_score = rows[order], cols[order], mentee_score[order], mentor_score[order]
-    counts = np.bincount(rows, minlength=n)
-    rank = np.arange(rows.size) - np.repeat(np.cumsum(counts) - counts, counts)
-    keep = rank < MAX_AREAS
-    rows, cols, mentee_score, mentor_score = rows[keep], cols[keep], mentee_score[keep], mentor_score[keep]
+    n, n_areas = mentees.shape[0], len(profiles.areas)
+    scores, present = [], []
+    for matrix, people in ((profiles.mentee_area_scores, mentees), (profiles.mentor_area_scores, mentors)):
+        block = matrix[people].tocsr()
+        rows = np.repeat(np.arange(n), np.diff(block.indptr))
+        mask = np.zeros((n, n_areas), dtype=bool)
+        mask[rows, block.indices] = True
+        dense = np.zeros((n, n_areas))
+        # Scores are stored plus one (so a score of 0 is not an absent entry); undo it without float noise.
+        dense[rows, block.indices] = np.round(block.data - 1.0, 12)
+        scores.append(dense)
+        present.append(mask)
+    mentee_score, mentor_score = scores
+    both = present[0] & present[1]
+    common = both.sum(axis=1)
+    stronger = both & (mentor_score > mentee_score)
+    # Rows sort on their own: descending usefulness, ties by column (a stable sort of the negated key);
+    # areas that are not cited sort last.
+    key = np.where(stronger, -(1.0 - mentee_score) * mentor_score, np.inf)
+    order = np.argsort(key, axis=1, kind="stable")[:, :MAX_AREAS]
+    cited = np.minimum(stronger.sum(axis=1), MAX_AREAS)
+    keep = np.arange(order.shape[1]) < cited[:, None]
+    cols = order[keep]
+    rows = np.repeat(np.arange(n), cited)
     names = profiles.areas
     items = _instances(
         AreaEvidence,
         cols.size,
         area=map(names.__getitem__, cols.tolist()),
-        mentee_score=mentee_score.tolist(),
-        mentor_score=mentor_score.tolist(),
+        mentee_score=mentee_score[rows, cols].tolist(),
+        mentor_score=mentor_score[rows, cols].tolist(),
     )
-    bounds = np.r_[0, np.cumsum(np.bincount(rows, minlength=n))].tolist()
-    return [tuple(items[lo:hi]) for lo, hi in pairwise(bounds)], common.tolist()
+    bounds = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(cited, out=bounds[1:])
+    first = np.where(cited > 0, order[:, 0] if order.shape[1] else -1, -1)
+    return [tuple(items[lo:hi]) for lo, hi in pairwise(bounds.tolist())], cited, common, first
 
 
 _MISSING = {
@@ -123,28 +167,45 @@ def _neutral_note(name: str, mentee_known: bool) -> str:
     return f"The {who} {missing}, so this factor is neutral ({NEUTRAL_VALUE:g})."
 
 
-def _cached(cache: dict, key: object, make) -> str:
-    note = cache.get(key)
-    if note is None:
-        note = cache[key] = make(key)
-    return note
+def _skills_note(shared: int, wanted: int) -> str:
+    return f"The mentor offers {shared} of the {wanted} skills the mentee wants."
 
 
-def _skills_note(key: tuple[int, int]) -> str:
-    return f"The mentor offers {key[0]} of the {key[1]} skills the mentee wants."
+_NO_TERMS = "The mentee's aspirations and the mentor's profile have no words in common."
+_TERMS = "The mentee's aspirations and the mentor's profile share terms such as {}."
 
 
-def _terms_note(terms: tuple[str, ...]) -> str:
-    if not terms:
-        return "The mentee's aspirations and the mentor's profile have no words in common."
-    return f"The mentee's aspirations and the mentor's profile share terms such as {', '.join(terms[:3])}."
+def _terms_notes(term_cols: np.ndarray, term_ptr: np.ndarray, labels: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+    """Per pair, its aspirations note (citing the first three shared terms), as :func:`_notes` gives them."""
+    n = term_ptr.shape[0] - 1
+    counts = np.minimum(np.diff(term_ptr), 3)
+    # One key column per cited term (-1: fewer terms), then one note per distinct key.
+    cited = []
+    for k in range(3):
+        column = np.full(n, -1, dtype=np.int64)
+        has = counts > k
+        column[has] = term_cols[term_ptr[:-1][has] + k]
+        cited.append(column)
+    firsts, inverse = _group(*cited)
+    counts = counts[firsts]
+    names = np.asarray([*labels, ""], dtype=object)  # index -1: no term
+    texts = np.empty(firsts.size, dtype=object)
+    texts[counts == 0] = _NO_TERMS
+    for k in (1, 2, 3):
+        at = counts == k
+        if not at.any():
+            continue
+        parts = [names[column[firsts[at]]].tolist() for column in cited[:k]]
+        template = _TERMS.format(", ".join(["{}"] * k))
+        texts[at] = list(map(template.format, *parts))
+    return inverse, texts.tolist()
 
 
-def _performance_note(areas: tuple[AreaEvidence, ...], has_areas: bool, common: int) -> str:
-    if areas:
+def _performance_note(cited: int, common: int, first: str | None, has_areas: bool) -> str:
+    if cited:
         return (
-            f"The mentor is stronger in {len(areas)} of the {common} areas they both have scores for, "
-            f"most usefully in {areas[0].area}."
+            f"The mentor is stronger in {cited} of the {common} areas they both have scores for, "
+            f"most usefully in {first}."
         )
     if not has_areas:
         return "The mentee has only an overall grade, so the mentor's overall strength counts."
@@ -157,8 +218,14 @@ def _language_note(languages: tuple[str, ...]) -> str:
     return f"They share {', '.join(languages)}." if languages else "They share no language."
 
 
-def _hours_note(key: tuple[int, int]) -> str:
-    return f"They are both available {key[0]} of the mentee's {key[1]} weekly hours."
+def _hours_note(both: int, wanted: int) -> str:
+    return f"They are both available {both} of the mentee's {wanted} weekly hours."
+
+
+def _notes(make, *keys: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Per pair, the index of its note in a list of distinct notes made once per distinct key."""
+    firsts, inverse = _group(*keys)
+    return inverse, list(map(make, *(key[firsts].tolist() for key in keys)))
 
 
 def explain(
@@ -208,58 +275,61 @@ def explain(
         name: (profiles.factors[name].mentee_known[mentee_idx], profiles.factors[name].mentor_known[mentor_idx])
         for name in FACTORS
     }
+    # Per factor, the index of each pair's plain-words note in a list of distinct notes (each made once).
+    notes: dict[str, tuple[np.ndarray, list[str]]] = {}
     skills = profiles.factors["skills"]
-    shared_skill_matrix = skills.mentee[mentee_idx].multiply(skills.mentor[mentor_idx])
-    shared_skills = _row_lists(shared_skill_matrix, profiles.skill_labels)
-    wanted = np.diff(skills.mentee.indptr)[mentee_idx].tolist()
+    skill_cols, skill_ptr = _row_entries(skills.mentee[mentee_idx].multiply(skills.mentor[mentor_idx]))
+    shared_skills = _tuples(skill_cols, skill_ptr, profiles.skill_labels)
+    wanted = np.diff(skills.mentee.indptr)[mentee_idx]
+    notes["skills"] = _notes(_skills_note, np.diff(skill_ptr), wanted)
     shared_text = profiles.text_mentee[mentee_idx].multiply(profiles.text_mentor[mentor_idx])
-    shared_terms = _row_lists(shared_text, profiles.terms, MAX_TERMS)
-    areas, common = _areas(profiles, mentee_idx, mentor_idx)
-    has_areas = (np.diff(profiles.mentee_area_scores.indptr)[mentee_idx] > 0).tolist()
+    term_cols, term_ptr = _row_entries(shared_text, MAX_TERMS)
+    shared_terms = _tuples(term_cols, term_ptr, profiles.terms)
+    notes["aspirations"] = _terms_notes(term_cols, term_ptr, profiles.terms)
+    areas, cited, common, first = _areas(profiles, mentee_idx, mentor_idx)
+    has_areas = np.diff(profiles.mentee_area_scores.indptr)[mentee_idx] > 0
+    area_labels = profiles.areas
+    notes["performance"] = _notes(
+        lambda c, m, f, h: _performance_note(c, m, area_labels[f] if f >= 0 else None, h),
+        cited,
+        common,
+        first,
+        has_areas,
+    )
     langs = profiles.mentee_languages[mentee_idx].multiply(profiles.mentor_languages[mentor_idx])
     shared_langs = _row_lists(langs, profiles.language_labels)
+    language_index: dict[tuple[str, ...], int] = {}
+    language_ids = np.fromiter(
+        (language_index.setdefault(x, len(language_index)) for x in shared_langs), dtype=np.int64, count=n_pairs
+    )
+    notes["language"] = (language_ids, list(map(_language_note, language_index)))
     hours = np.asarray(
         profiles.mentee_hours[mentee_idx].multiply(profiles.mentor_hours[mentor_idx]).sum(axis=1), dtype=np.int64
     ).ravel()
     mentee_hours = np.diff(profiles.mentee_hours.indptr)[mentee_idx]
-    hours_list, mentee_hours_list = hours.tolist(), mentee_hours.tolist()
-    neutral_notes = {
-        (name, mentee_known): _neutral_note(name, mentee_known) for name in FACTORS for mentee_known in (False, True)
-    }
-    caches: dict[str, dict[object, str]] = {name: {} for name in FACTORS}  # one per factor: keys overlap
-    shared_counts = [len(x) for x in shared_skills]
-    plain_notes = {
-        "skills": [_cached(caches["skills"], key, _skills_note) for key in zip(shared_counts, wanted)],
-        "aspirations": [_terms_note(terms) for terms in shared_terms],
-        "performance": [_performance_note(*args) for args in zip(areas, has_areas, common)],
-        "language": [_cached(caches["language"], langs, _language_note) for langs in shared_langs],
-        "availability": [
-            _cached(caches["availability"], key, _hours_note) for key in zip(hours_list, mentee_hours_list)
-        ],
-    }
+    notes["availability"] = _notes(_hours_note, hours, mentee_hours)
     per_factor = []
     for name in FACTORS:
         mentee_known, mentor_known = known[name]
-        neutral = (~(mentee_known & mentor_known)).tolist()
-        notes = [
-            neutral_notes[name, a] if n else note
-            for n, a, note in zip(neutral, mentee_known.tolist(), plain_notes[name])
-        ]
+        neutral = ~(mentee_known & mentor_known)
+        note_ids, texts = notes[name]
+        # A neutral factor's note says whose input is missing: two more notes after the plain ones.
+        note_ids = np.where(neutral, len(texts) + mentee_known, note_ids)
+        texts = [*texts, _neutral_note(name, False), _neutral_note(name, True)]
         # Factor scores are immutable, so equal ones are shared: few distinct values for most factors.
-        keys = list(zip(contributions[name].tolist(), values[name].tolist(), neutral, notes))
-        distinct = list(dict.fromkeys(keys))
+        firsts, inverse = _group(_bits(contributions[name]), _bits(values[name]), note_ids)
         weight = float(weights[name])
         made = _instances(
             FactorScore,
-            len(distinct),
+            firsts.size,
             factor=repeat(name),
             weight=repeat(weight),
-            value=(k[1] for k in distinct),
-            contribution=(k[0] for k in distinct),
-            neutral=(k[2] for k in distinct),
-            note=(k[3] for k in distinct),
+            value=values[name][firsts].tolist(),
+            contribution=contributions[name][firsts].tolist(),
+            neutral=neutral[firsts].tolist(),
+            note=map(texts.__getitem__, note_ids[firsts].tolist()),
         )
-        per_factor.append(list(map(dict(zip(distinct, made)).__getitem__, keys)))
+        per_factor.append(list(map(made.__getitem__, inverse.tolist())))
     # Sums of fixed-point numbers: exact in any order, and equal to the solver's score of the pair.
     scores = np.sum([contributions[name] for name in FACTORS], axis=0).tolist()
     evidence = _instances(
@@ -267,7 +337,7 @@ def explain(
         n_pairs,
         shared_skills=shared_skills,
         complementary_areas=areas,
-        overlapping_hours=hours_list,
+        overlapping_hours=hours.tolist(),
         shared_languages=shared_langs,
         shared_terms=shared_terms,
     )
