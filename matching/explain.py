@@ -218,6 +218,30 @@ def _language_note(languages: tuple[str, ...]) -> str:
     return f"They share {', '.join(languages)}." if languages else "They share no language."
 
 
+def _languages(
+    shared: sp.csr_matrix, labels: Sequence[str]
+) -> tuple[list[tuple[str, ...]], tuple[np.ndarray, list[str]]]:
+    """Per pair, the shared languages, and the language notes as :func:`_notes` gives them.
+
+    Few distinct sets occur, so each is made once (with its note) and shared: pairs are grouped by the bit mask
+    of their languages (exact in float64 up to 52 labels; beyond that, by the tuples themselves).
+    """
+    cols, ptr = _row_entries(shared)
+    n = ptr.shape[0] - 1
+    if len(labels) > 52:
+        tuples = _tuples(cols, ptr, labels)
+        index: dict[tuple[str, ...], int] = {}
+        ids = np.fromiter((index.setdefault(x, len(index)) for x in tuples), dtype=np.int64, count=n)
+        return tuples, (ids, list(map(_language_note, index)))
+    rows = np.repeat(np.arange(n), np.diff(ptr))
+    masks = np.bincount(rows, weights=np.ldexp(1.0, cols), minlength=n)
+    firsts, inverse = _group(masks.view(np.int64))
+    bounds = ptr.tolist()
+    names = np.asarray(labels, dtype=object)
+    distinct = [tuple(names[cols[bounds[r] : bounds[r + 1]]].tolist()) for r in firsts.tolist()]
+    return list(map(distinct.__getitem__, inverse.tolist())), (inverse, list(map(_language_note, distinct)))
+
+
 def _hours_note(both: int, wanted: int) -> str:
     return f"They are both available {both} of the mentee's {wanted} weekly hours."
 
@@ -297,12 +321,7 @@ def explain(
         has_areas,
     )
     langs = profiles.mentee_languages[mentee_idx].multiply(profiles.mentor_languages[mentor_idx])
-    shared_langs = _row_lists(langs, profiles.language_labels)
-    language_index: dict[tuple[str, ...], int] = {}
-    language_ids = np.fromiter(
-        (language_index.setdefault(x, len(language_index)) for x in shared_langs), dtype=np.int64, count=n_pairs
-    )
-    notes["language"] = (language_ids, list(map(_language_note, language_index)))
+    shared_langs, notes["language"] = _languages(langs, profiles.language_labels)
     hours = np.asarray(
         profiles.mentee_hours[mentee_idx].multiply(profiles.mentor_hours[mentor_idx]).sum(axis=1), dtype=np.int64
     ).ravel()
@@ -317,7 +336,11 @@ def explain(
         note_ids = np.where(neutral, len(texts) + mentee_known, note_ids)
         texts = [*texts, _neutral_note(name, False), _neutral_note(name, True)]
         # Factor scores are immutable, so equal ones are shared: few distinct values for most factors.
-        firsts, inverse = _group(_bits(contributions[name]), _bits(values[name]), note_ids)
+        # A value is its contribution over the arithmetic weight when that is not 0, so it needs no key then.
+        keys = [_bits(contributions[name]), note_ids]
+        if arithmetic_weights[name] <= 0:
+            keys.insert(1, _bits(values[name]))
+        firsts, inverse = _group(*keys)
         weight = float(weights[name])
         made = _instances(
             FactorScore,

@@ -129,3 +129,98 @@ def test_nothing_to_explain():
     profiles = build_profiles([], [])
     empty = np.zeros(0, dtype=np.int64)
     assert explain(profiles, DEFAULT_WEIGHTS, [], [], mentee_idx=empty, mentor_idx=empty, pinned=empty) == []
+
+
+def test_grouping_is_by_exact_bits_and_keeps_first_positions():
+    from matching.explain import _bits, _group
+
+    floats = np.array([0.5, -0.0, 0.5, 0.0, 0.5, np.nan, np.nan])
+    notes = np.array([1, 0, 2, 0, 1, 3, 3])
+    firsts, inverse = _group(_bits(floats), notes)
+    keys = [(f.hex(), n) for f, n in zip(floats.tolist(), notes.tolist())]
+    expected = list(dict.fromkeys(keys))  # first-seen order
+    assert sorted(firsts.tolist()) == [keys.index(k) for k in expected]
+    for k, group in zip(keys, inverse.tolist()):
+        assert keys[firsts[group]] == k  # every pair maps to a group holding exactly its key
+    assert len(set(inverse.tolist())) == len(expected) == 5  # -0.0 and 0.0 apart, NaN with NaN
+
+
+def test_language_sets_are_shared_and_any_number_of_labels_works():
+    import scipy.sparse as sp
+
+    from matching.explain import _languages
+
+    rng = np.random.default_rng(4)
+    for n_labels in (5, 52, 53, 70):
+        labels = tuple(f"l{k}" for k in range(n_labels))
+        dense = rng.random((300, n_labels)) < 3 / n_labels
+        dense[:40] = dense[40:80]  # repeated sets
+        shared, (ids, texts) = _languages(sp.csr_matrix(dense.astype(float)), labels)
+        assert shared == [tuple(labels[c] for c in np.flatnonzero(row)) for row in dense]
+        assert [texts[k] for k in ids.tolist()] == [
+            f"They share {', '.join(x)}." if x else "They share no language." for x in shared
+        ]
+
+
+def test_terms_note_cites_the_first_three_shared_terms():
+    from matching.explain import _terms_notes
+
+    labels = ("a", "b", "c", "d", "e")
+    rows = [[], [3], [4, 0], [2, 1, 0], [1, 2, 3, 4, 0], [3]]
+    cols = np.array([c for row in rows for c in row], dtype=np.int64)
+    ptr = np.cumsum([0] + [len(row) for row in rows])
+    ids, texts = _terms_notes(cols, ptr, labels)
+    got = [texts[k] for k in ids.tolist()]
+    head = "The mentee's aspirations and the mentor's profile"
+    assert got == [
+        f"{head} have no words in common.",
+        f"{head} share terms such as d.",
+        f"{head} share terms such as e, a.",
+        f"{head} share terms such as c, b, a.",
+        f"{head} share terms such as b, c, d.",
+        f"{head} share terms such as d.",
+    ]
+    assert ids[1] == ids[5]
+
+
+def test_area_evidence_ties_and_performance_notes():
+    mentees = [
+        Mentee("tie", performance={"Lab": 0.5, "Exam": 0.5, "Quiz": 0.9}),
+        Mentee("strong", performance={"Lab": 1.0, "Exam": 0.95}),
+        Mentee("apart", performance={"Project": 0.2}),
+        Mentee("grade", grade=0.5),
+    ]
+    mentors = [Mentor("x", performance={"Exam": 0.9, "Lab": 0.9, "Quiz": 0.8, "Project": 0.0}, about="x")]
+    profiles = build_profiles(mentees, [mentors[0]])
+    matches = explain(
+        profiles,
+        DEFAULT_WEIGHTS,
+        mentees,
+        mentors,
+        mentee_idx=np.arange(4),
+        mentor_idx=np.zeros(4, dtype=np.int64),
+        pinned=np.zeros(4, dtype=bool),
+    )
+    tie, strong, apart, _ = matches
+    # Equal usefulness: the area seen first (the mentee's "Lab") comes first.
+    assert [(a.area, a.mentee_score, a.mentor_score) for a in tie.evidence.complementary_areas] == [
+        ("Lab", 0.5, 0.9),
+        ("Exam", 0.5, 0.9),
+    ]
+    notes = {m.mentee_id: m.factors[FACTORS.index("performance")].note for m in matches}
+    assert notes["tie"] == (
+        "The mentor is stronger in 2 of the 3 areas they both have scores for, most usefully in Lab."
+    )
+    assert notes["strong"] == "The mentor is not stronger than the mentee in the 2 areas they both have scores for."
+    assert notes["apart"] == "The mentor is not stronger than the mentee in the 1 areas they both have scores for."
+    assert notes["grade"] == "The mentee has only an overall grade, so the mentor's overall strength counts."
+    assert strong.evidence.complementary_areas == apart.evidence.complementary_areas == ()
+
+
+def test_equal_factor_scores_are_one_object():
+    *_, matches = _explained()
+    for k in range(len(FACTORS)):
+        seen = {}
+        for match in matches:
+            score = match.factors[k]
+            assert seen.setdefault(score, score) is score
