@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import pairwise, repeat
+from operator import attrgetter
 
 import numpy as np
 import scipy.sparse as sp
@@ -65,6 +66,11 @@ def _group(*keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     inverse = np.empty(n, dtype=np.int64)
     inverse[order] = np.cumsum(new) - 1
     return order[new], inverse
+
+
+def _spread(items: Sequence, index: np.ndarray) -> list:
+    """``[items[k] for k in index]``, through an object array (several times faster than a Python loop)."""
+    return np.fromiter(items, dtype=object, count=len(items))[index].tolist()
 
 
 def _bits(values: np.ndarray) -> np.ndarray:
@@ -143,7 +149,7 @@ def _areas(
     items = _instances(
         AreaEvidence,
         cols.size,
-        area=map(names.__getitem__, cols.tolist()),
+        area=_spread(names, cols),
         mentee_score=mentee_score[rows, cols].tolist(),
         mentor_score=mentor_score[rows, cols].tolist(),
     )
@@ -239,7 +245,7 @@ def _languages(
     bounds = ptr.tolist()
     names = np.asarray(labels, dtype=object)
     distinct = [tuple(names[cols[bounds[r] : bounds[r + 1]]].tolist()) for r in firsts.tolist()]
-    return list(map(distinct.__getitem__, inverse.tolist())), (inverse, list(map(_language_note, distinct)))
+    return _spread(distinct, inverse), (inverse, list(map(_language_note, distinct)))
 
 
 def _hours_note(both: int, wanted: int) -> str:
@@ -352,7 +358,7 @@ def explain(
             neutral=neutral[firsts].tolist(),
             note=map(texts.__getitem__, note_ids[firsts].tolist()),
         )
-        per_factor.append(list(map(made.__getitem__, inverse.tolist())))
+        per_factor.append(_spread(made, inverse))
     # Sums of fixed-point numbers: exact in any order, and equal to the solver's score of the pair.
     scores = np.sum([contributions[name] for name in FACTORS], axis=0).tolist()
     evidence = _instances(
@@ -367,8 +373,8 @@ def explain(
     return _instances(
         Match,
         n_pairs,
-        mentee_id=[mentees[i].id for i in mentee_idx.tolist()],
-        mentor_id=[mentors[j].id for j in mentor_idx.tolist()],
+        mentee_id=map(attrgetter("id"), map(mentees.__getitem__, mentee_idx.tolist())),
+        mentor_id=_spread(list(map(attrgetter("id"), mentors)), mentor_idx),
         score=scores,
         factors=zip(*per_factor),
         evidence=evidence,
