@@ -202,8 +202,8 @@ def _terms_notes(term_cols: np.ndarray, term_ptr: np.ndarray, labels: Sequence[s
         if not at.any():
             continue
         parts = [names[column[firsts[at]]].tolist() for column in cited[:k]]
-        template = _TERMS.format(", ".join(["{}"] * k))
-        texts[at] = list(map(template.format, *parts))
+        template = _TERMS.format(", ".join(["%s"] * k))  # terms are str: "%s" prints them as they are
+        texts[at] = list(map(template.__mod__, zip(*parts)))
     return inverse, texts.tolist()
 
 
