@@ -110,17 +110,12 @@ def _row_lists(matrix: sp.csr_matrix, labels: Sequence[str], limit: int | None =
     return _tuples(*_row_entries(matrix, limit), labels)
 
 
-def _areas(
-    profiles: Profiles, mentees: np.ndarray, mentors: np.ndarray
-) -> tuple[list[tuple[AreaEvidence, ...]], np.ndarray, np.ndarray, np.ndarray]:
-    """Per pair, the areas both have scores for where the mentor is stronger, most useful first.
+#: Up to this many course areas, the area evidence lays each pair's areas out densely (pairs x areas).
+DENSE_AREAS = 64
 
-    "Most useful" is ``(1 - mentee score) * mentor score``: the area's term in the performance factor before
-    normalisation, so the first area cited is the one that did most for the pair. Also returns, per pair, how
-    many areas are cited, how many both have scores for, and the first area cited (-1: none).
 
-    There are few areas, so each side is laid out densely (pairs x areas) and each row sorted on its own.
-    """
+def _area_entries_dense(profiles: Profiles, mentees: np.ndarray, mentors: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The cited areas pair by pair (see :func:`_areas`), each pair's areas laid out densely and sorted alone."""
     n, n_areas = mentees.shape[0], len(profiles.areas)
     scores, present = [], []
     for matrix, people in ((profiles.mentee_area_scores, mentees), (profiles.mentor_area_scores, mentors)):
@@ -135,27 +130,64 @@ def _areas(
         present.append(mask)
     mentee_score, mentor_score = scores
     both = present[0] & present[1]
-    common = both.sum(axis=1)
     stronger = both & (mentor_score > mentee_score)
     # Rows sort on their own: descending usefulness, ties by column (a stable sort of the negated key);
     # areas that are not cited sort last.
     key = np.where(stronger, -(1.0 - mentee_score) * mentor_score, np.inf)
     order = np.argsort(key, axis=1, kind="stable")[:, :MAX_AREAS]
     cited = np.minimum(stronger.sum(axis=1), MAX_AREAS)
-    keep = np.arange(order.shape[1]) < cited[:, None]
-    cols = order[keep]
+    cols = order[np.arange(order.shape[1]) < cited[:, None]]
     rows = np.repeat(np.arange(n), cited)
-    names = profiles.areas
+    return cols, mentee_score[rows, cols], mentor_score[rows, cols], cited, both.sum(axis=1)
+
+
+def _area_entries_sparse(profiles: Profiles, mentees: np.ndarray, mentors: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The cited areas pair by pair (see :func:`_areas`), from the (pair, area) keys both sides have."""
+    a = profiles.mentee_area_scores[mentees].tocoo()
+    b = profiles.mentor_area_scores[mentors].tocoo()
+    n, n_areas = a.shape
+    key_a = a.row.astype(np.int64) * n_areas + a.col
+    key_b = b.row.astype(np.int64) * n_areas + b.col
+    common_keys, at_a, at_b = np.intersect1d(key_a, key_b, assume_unique=True, return_indices=True)
+    rows, cols = common_keys // n_areas, common_keys % n_areas
+    common = np.bincount(rows, minlength=n)
+    mentee_score = np.round(a.data[at_a] - 1.0, 12)
+    mentor_score = np.round(b.data[at_b] - 1.0, 12)
+    sel = mentor_score > mentee_score
+    rows, cols, mentee_score, mentor_score = rows[sel], cols[sel], mentee_score[sel], mentor_score[sel]
+    order = np.lexsort((cols, -(1.0 - mentee_score) * mentor_score, rows))
+    rows, cols, mentee_score, mentor_score = rows[order], cols[order], mentee_score[order], mentor_score[order]
+    counts = np.bincount(rows, minlength=n)
+    rank = np.arange(rows.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    keep = rank < MAX_AREAS
+    return cols[keep], mentee_score[keep], mentor_score[keep], np.minimum(counts, MAX_AREAS), common
+
+
+def _areas(
+    profiles: Profiles, mentees: np.ndarray, mentors: np.ndarray, *, dense: bool | None = None
+) -> tuple[list[tuple[AreaEvidence, ...]], np.ndarray, np.ndarray, np.ndarray]:
+    """Per pair, the areas both have scores for where the mentor is stronger, most useful first.
+
+    "Most useful" is ``(1 - mentee score) * mentor score``: the area's term in the performance factor before
+    normalisation, so the first area cited is the one that did most for the pair (ties: the area seen first).
+    Also returns, per pair, how many areas are cited, how many both have scores for, and the first area cited
+    (-1: none). ``dense`` picks the method (default: dense up to :data:`DENSE_AREAS` areas); both give the same.
+    """
+    if dense is None:
+        dense = len(profiles.areas) <= DENSE_AREAS
+    entries = _area_entries_dense if dense else _area_entries_sparse
+    cols, mentee_score, mentor_score, cited, common = entries(profiles, mentees, mentors)
     items = _instances(
         AreaEvidence,
         cols.size,
-        area=_spread(names, cols),
-        mentee_score=mentee_score[rows, cols].tolist(),
-        mentor_score=mentor_score[rows, cols].tolist(),
+        area=_spread(profiles.areas, cols),
+        mentee_score=mentee_score.tolist(),
+        mentor_score=mentor_score.tolist(),
     )
-    bounds = np.zeros(n + 1, dtype=np.int64)
+    bounds = np.zeros(mentees.shape[0] + 1, dtype=np.int64)
     np.cumsum(cited, out=bounds[1:])
-    first = np.where(cited > 0, order[:, 0] if order.shape[1] else -1, -1)
+    first = np.full(mentees.shape[0], -1, dtype=np.int64)
+    first[cited > 0] = cols[bounds[:-1][cited > 0]]
     return [tuple(items[lo:hi]) for lo, hi in pairwise(bounds.tolist())], cited, common, first
 
 

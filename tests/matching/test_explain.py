@@ -224,3 +224,27 @@ def test_equal_factor_scores_are_one_object():
         for match in matches:
             score = match.factors[k]
             assert seen.setdefault(score, score) is score
+
+
+def test_dense_and_sparse_area_evidence_agree():
+    from matching.explain import _areas
+
+    rng = np.random.default_rng(11)
+    areas = [f"area {k}" for k in range(12)]
+    grid = np.round(np.linspace(0, 1, 6), 2)  # coarse scores: many ties, zeros and ones
+
+    def performance():
+        chosen = rng.choice(areas, size=int(rng.choice([0, 3, 10, 12])), replace=False)
+        return {a: float(rng.choice(grid)) for a in chosen}
+
+    mentees = [Mentee(f"e{i}", performance=performance(), grade=0.5 if i % 7 == 0 else None) for i in range(300)]
+    mentors = [Mentor(f"r{j}", performance=performance(), about="x") for j in range(30)]
+    profiles = build_profiles(mentees, mentors)
+    rows = np.arange(300)
+    cols = rng.integers(0, 30, size=300)
+    dense = _areas(profiles, rows, cols, dense=True)
+    sparse = _areas(profiles, rows, cols, dense=False)
+    assert dense[0] == sparse[0]
+    assert any(len(x) == 5 for x in dense[0]) and any(len(x) == 0 for x in dense[0])
+    for a, b in zip(dense[1:], sparse[1:]):
+        assert a.tolist() == b.tolist()
