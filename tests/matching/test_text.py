@@ -105,3 +105,29 @@ def test_term_matrix_never_fails_and_stays_normalised(texts):
     assert np.all((np.abs(norms - 1) < 1e-9) | (norms == 0))
     for row, text in enumerate(texts):
         assert {tm.terms[c] for c in tm.matrix[row].indices} == set(tokenize(text.replace("\x00", " ")))
+
+
+@pytest.mark.parametrize("chars", [1, 9, 40])
+def test_term_matrix_in_slices_equals_one_pass(monkeypatch, chars):
+    import matching.text as text_module
+
+    # Slices of ASCII-only text (byte path) and slices with other scripts or NUL (regex path) alternate.
+    texts = [
+        "python data science data",
+        "",
+        "data python learning",
+        "学习 python 机器学习",
+        "learning\x00python",
+        "Résumé writing résumé",
+        "Ωmega data",
+        "data",
+        "python",
+    ]
+    monkeypatch.setattr(text_module, "_TOKEN_CHARS", 1 << 30)
+    whole = term_matrix(texts)
+    monkeypatch.setattr(text_module, "_TOKEN_CHARS", chars)
+    sliced = term_matrix(texts)
+    assert whole.terms == sliced.terms
+    assert np.array_equal(whole.idf, sliced.idf)
+    for name in ("data", "indices", "indptr"):
+        assert np.array_equal(getattr(whole.matrix, name), getattr(sliced.matrix, name)), name
