@@ -708,10 +708,31 @@ def fuse(
     """
     mentee_rows = np.asarray(mentee_rows, dtype=np.int64)
     mentor_rows = np.asarray(mentor_rows, dtype=np.int64)
-    sides = [
-        _mentee_blocks(profiles, w, mentee_rows, language_penalty=language_penalty and k == 0)
-        for k, w in enumerate(weight_sets)
-    ]
+    # The mentee side is built a block of rows at a time (every step is row-local), kept compact (float32 values,
+    # int32 columns: exact, they are fixed-point numbers) and remapped block by block below, so the float64
+    # temporaries of the weighting never exist for all rows at once.
+    widths = [profiles.factors[name].mentor.shape[1] for name in FACTORS]
+    offsets = np.concatenate([[0], np.cumsum(widths)]).astype(np.int64)
+    mentee_nnz = np.zeros(offsets[-1])
+    sides = []
+    for k, w in enumerate(weight_sets):
+        pieces = []
+        for lo in range(0, mentee_rows.shape[0], _FUSE_ROWS):
+            lead, blocks = _mentee_blocks(
+                profiles, w, mentee_rows[lo : lo + _FUSE_ROWS], language_penalty=language_penalty and k == 0
+            )
+            compact = []
+            for f, block in enumerate(blocks):
+                block.sort_indices()
+                mentee_nnz[offsets[f] : offsets[f + 1]] += np.bincount(block.indices, minlength=widths[f])
+                compact.append(
+                    sp.csr_matrix(
+                        (block.data.astype(np.float32), block.indices.astype(np.int32), block.indptr), block.shape
+                    )
+                )
+            pieces.append((lead, compact))
+            del blocks
+        sides.append(pieces)
     n_lead = N_LEAD
     mentor_lead = np.ones((mentor_rows.shape[0], n_lead))
     mentor_lead[:, PRICE_COLUMN] = 0.0
@@ -723,12 +744,6 @@ def fuse(
     mentor_blocks = [profiles.factors[name].mentor[mentor_rows] for name in FACTORS]
 
     # Rank term columns by the pairs they touch (any weight set's mentee side counts).
-    widths = [b.shape[1] for b in mentor_blocks]
-    offsets = np.concatenate([[0], np.cumsum(widths)])
-    mentee_nnz = np.zeros(offsets[-1])
-    for _, blocks in sides:
-        for k, block in enumerate(blocks):
-            mentee_nnz[offsets[k] : offsets[k + 1]] += np.bincount(block.indices, minlength=widths[k])
     mentor_nnz = np.concatenate([np.bincount(b.indices, minlength=b.shape[1]) for b in mentor_blocks])
     pairs = mentee_nnz.astype(np.float64) * mentor_nnz
     factor_of_col = np.repeat(np.arange(len(FACTORS)), widths)
@@ -764,8 +779,37 @@ def fuse(
     else:
         mentor_sparse = mentor_sparse_t = None
     out = []
-    for lead, blocks in sides:
-        dense = _remap(lead, blocks, offsets, dense_at, n_dense)
-        sparse = _remap(None, blocks, offsets, sparse_at, sparse_cols.size) if mentor_sparse is not None else None
+    for pieces in sides:
+        dense_parts, sparse_parts = [], []
+        while pieces:
+            lead, blocks = pieces.pop(0)  # each block of rows is freed once remapped
+            dense_parts.append(_remap(lead, blocks, offsets, dense_at, n_dense))
+            if mentor_sparse is not None:
+                sparse_parts.append(_remap(None, blocks, offsets, sparse_at, sparse_cols.size))
+            del lead, blocks
+        dense = _stack_rows(dense_parts, n_dense)
+        sparse = _stack_rows(sparse_parts, sparse_cols.size) if mentor_sparse is not None else None
         out.append(FusedFeatures(dense, mentor_dense, sparse, mentor_sparse, mentor_sparse_t, kept))
     return out
+
+
+#: Mentee rows per block while fusing (bounds the float64 temporaries of the weighting and the remap).
+_FUSE_ROWS = 4096
+
+
+def _stack_rows(parts: list[sp.csr_matrix], width: int) -> sp.csr_matrix:
+    """Stack float32 CSR blocks of consecutive rows into one CSR (the parts are consumed: ``parts`` is emptied)."""
+    n = sum(p.shape[0] for p in parts)
+    counts = np.concatenate([np.diff(p.indptr) for p in parts]) if parts else np.zeros(0, dtype=np.int64)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    data = np.empty(int(indptr[-1]), dtype=np.float32)
+    indices = np.empty(int(indptr[-1]), dtype=np.int32)
+    at = 0
+    while parts:
+        part = parts.pop(0)
+        data[at : at + part.nnz] = part.data
+        indices[at : at + part.nnz] = part.indices
+        at += part.nnz
+        del part
+    return sp.csr_matrix((data, indices, indptr), shape=(n, width))

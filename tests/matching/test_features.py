@@ -197,3 +197,32 @@ def test_profiles_keep_every_raw_score():
             assert got == dict(person.performance)
     text = profiles.text_mentor
     assert np.allclose(np.asarray(text.multiply(text).sum(axis=1)).ravel()[np.diff(text.indptr) > 0], 1.0)
+
+
+@pytest.mark.parametrize("rows_per_block", [1, 7, 64])
+def test_fusing_in_blocks_of_rows_gives_the_same_features(monkeypatch, rows_per_block):
+    import matching.features as features_module
+
+    mentees, mentors = program(150, 40, seed=9)
+    profiles = build_profiles(mentees, mentors)
+    mentor_side = {"skills": 0.1, "aspirations": 0.2, "performance": 0.5, "language": 0.1, "availability": 0.1}
+    rows = np.r_[np.arange(149, 60, -1), np.arange(60)]  # any row order
+
+    def fused():
+        return fuse(
+            profiles, [DEFAULT_WEIGHTS, mentor_side], rows, np.arange(40), language_penalty=True, dense_width=24
+        )
+
+    monkeypatch.setattr(features_module, "_FUSE_ROWS", 1 << 20)
+    whole = fused()
+    monkeypatch.setattr(features_module, "_FUSE_ROWS", rows_per_block)
+    blocks = fused()
+    for a, b in zip(whole, blocks):
+        assert a.mentee_sparse is not None and a.mentee_sparse.nnz  # the sparse part is exercised too
+        for x, y in ((a.mentee_dense, b.mentee_dense), (a.mentee_sparse, b.mentee_sparse)):
+            assert x.shape == y.shape and x.dtype == y.dtype == np.float32
+            for name in ("data", "indices", "indptr"):
+                assert np.array_equal(getattr(x, name), getattr(y, name)), name
+        assert np.array_equal(a.mentor_dense, b.mentor_dense)
+        assert np.array_equal(a.kept_terms, b.kept_terms)
+        assert np.array_equal(a.scores(0, 150), b.scores(0, 150))
