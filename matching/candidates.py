@@ -521,6 +521,8 @@ def assemble(
         if name.endswith("alts") and not has_alt:
             name = name[: -len("alts")] + "vals"
         arrays = [p[name] for p in partials if name in p]
+        if len(arrays) == 1:  # one partial (a single pass): no copy
+            return np.asarray(arrays[0], dtype=dtype)
         return np.concatenate(arrays).astype(dtype, copy=False) if arrays else np.zeros(0, dtype)
 
     rows, cols = cat("rows", np.int32), cat("cols", np.int32)
@@ -560,28 +562,17 @@ def assemble(
     else:
         er = ec = np.zeros(0, dtype=np.int64)
         ev = ea = np.zeros(0)
-    # Extras rank after their row's own edges: place both directly (no sort of the millions of row edges).
+    # Extras rank after their row's own edges: insert them at the end of their row's own edges (no sort of the
+    # millions of row edges, no edge-sized index arrays). np.insert keeps the given order at equal positions.
     extra_count = np.bincount(er, minlength=n)
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(kept_count + extra_count, out=indptr[1:])
-    total = int(indptr[-1])
-    mentor = np.empty(total, dtype=np.int32)
-    score = np.empty(total, dtype=np.float64)
-    mentor_side = np.empty(total, dtype=np.float64) if has_alt else None
-    own = indptr[rows] + (np.arange(rows.size) - np.repeat(np.cumsum(kept_count) - kept_count, kept_count))
-    mentor[own] = cols
-    score[own] = vals
-    extra = (
-        indptr[er]
-        + kept_count[er]
-        + (np.arange(er.size) - np.repeat(np.cumsum(extra_count) - extra_count, extra_count))
-    )
-    mentor[extra] = ec
-    score[extra] = ev
-    if has_alt:
-        mentor_side[own] = alts
-        mentor_side[extra] = ea
-    del rows, cols, vals, alts, own, extra
+    at = np.cumsum(kept_count)[er]
+    mentor = np.insert(cols.astype(np.int32, copy=False), at, ec.astype(np.int32))
+    # Scores are float32 fixed-point numbers (the extras too): inserting in float32 and widening is exact.
+    score = np.insert(vals.astype(np.float32, copy=False), at, ev.astype(np.float32)).astype(np.float64)
+    mentor_side = np.insert(alts, at, ea.astype(np.float32)).astype(np.float64) if has_alt else None
+    del rows, cols, vals, alts, at
     if guided and er.size:
         edge_rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
         touched = np.zeros(n, dtype=bool)
