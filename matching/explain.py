@@ -77,26 +77,47 @@ def _bits(values: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(values, dtype=np.float64).view(np.int64)
 
 
-def _row_entries(matrix: sp.csr_matrix, limit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+#: Rows are ranked in buckets of equal length (one dense sort per length) while there are at most this many lengths.
+ROW_LENGTHS = 64
+
+
+def _row_entries(
+    matrix: sp.csr_matrix, limit: int | None = None, *, bucketed: bool | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Per row, its non-zero columns: all in column order, or the ``limit`` largest values (ties by column).
 
-    Returns the columns row after row and the row bounds (``indptr``).
+    Returns the columns row after row and the row bounds (``indptr``). Rows are ranked either all at once (a
+    lexsort of every entry by row and value) or, when ``bucketed`` (default: when rows have at most
+    :data:`ROW_LENGTHS` distinct lengths), by length: the rows of one length form a dense block sorted row by row.
+    Both give the same order (the sorts are stable and columns are in order within each row).
     """
     matrix = matrix.tocsr()
     matrix.eliminate_zeros()
+    matrix.sort_indices()
     n = matrix.shape[0]
     indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
-    if limit is not None and indices.size:
-        counts = np.diff(indptr)
+    if limit is None or not indices.size:
+        return indices, indptr
+    counts = np.diff(indptr)
+    kept = np.minimum(counts, limit)
+    out_ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(kept, out=out_ptr[1:])
+    lengths = np.unique(counts)
+    if bucketed is None:
+        bucketed = lengths.size <= ROW_LENGTHS
+    if not bucketed:
         rows = np.repeat(np.arange(n), counts)
-        # Columns are in order within each row and the sort is stable, so ties stay in column order.
-        matrix.sort_indices()
         order = np.lexsort((-data, rows))
         rank = np.arange(order.size) - np.repeat(indptr[:-1], counts)
-        indices = indices[order[rank < limit]]
-        indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.minimum(counts, limit), out=indptr[1:])
-    return indices, indptr
+        return indices[order[rank < limit]], out_ptr
+    out = np.empty(int(out_ptr[-1]), dtype=indices.dtype)
+    for length in lengths[lengths > 0].tolist():
+        rows = np.flatnonzero(counts == length)
+        at = indptr[rows][:, None] + np.arange(length)
+        order = np.argsort(-data[at], axis=1, kind="stable")[:, :limit]
+        to = out_ptr[rows][:, None] + np.arange(order.shape[1])
+        out[to] = np.take_along_axis(indices[at], order, axis=1)
+    return out, out_ptr
 
 
 def _tuples(indices: np.ndarray, indptr: np.ndarray, labels: Sequence[str]) -> list[tuple[str, ...]]:

@@ -1,5 +1,7 @@
 """Explanations: contributions sum to the solver's score exactly; evidence comes from the people's own data."""
 
+from itertools import pairwise
+
 import numpy as np
 
 from matching.data import DEFAULT_WEIGHTS, FACTORS, AreaEvidence, Evidence, FactorScore, Mentee, Mentor
@@ -248,3 +250,25 @@ def test_dense_and_sparse_area_evidence_agree():
     assert any(len(x) == 5 for x in dense[0]) and any(len(x) == 0 for x in dense[0])
     for a, b in zip(dense[1:], sparse[1:]):
         assert a.tolist() == b.tolist()
+
+
+def test_top_entries_per_row_by_value_then_column():
+    import scipy.sparse as sp
+
+    from matching.explain import _row_entries
+
+    rng = np.random.default_rng(5)
+    dense = rng.choice([0.0, 0.0, 0.0, 0.25, 0.5, 0.75], size=(400, 30))  # ties everywhere
+    dense[:50, :] = rng.choice([0.5, 1.0], size=(50, 30))  # long rows
+    dense[50:60] = 0.0
+    matrix = sp.csr_matrix(dense)
+    expected = []
+    for row in dense:
+        cols = sorted(np.flatnonzero(row).tolist(), key=lambda c: (-row[c], c))
+        expected.append(cols[:8])
+    for bucketed in (True, False, None):
+        cols, ptr = _row_entries(matrix.copy(), 8, bucketed=bucketed)
+        got = [cols[a:b].tolist() for a, b in pairwise(ptr.tolist())]
+        assert got == expected
+    cols, ptr = _row_entries(matrix.copy())
+    assert [cols[a:b].tolist() for a, b in pairwise(ptr.tolist())] == [np.flatnonzero(r).tolist() for r in dense]
