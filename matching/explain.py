@@ -137,21 +137,20 @@ DENSE_AREAS = 64
 
 def _area_entries_dense(profiles: Profiles, mentees: np.ndarray, mentors: np.ndarray) -> tuple[np.ndarray, ...]:
     """The cited areas pair by pair (see :func:`_areas`), each pair's areas laid out densely and sorted alone."""
-    n, n_areas = mentees.shape[0], len(profiles.areas)
-    scores, present = [], []
-    for matrix, people in ((profiles.mentee_area_scores, mentees), (profiles.mentor_area_scores, mentors)):
-        block = matrix[people].tocsr()
-        rows = np.repeat(np.arange(n), np.diff(block.indptr))
-        mask = np.zeros((n, n_areas), dtype=bool)
-        mask[rows, block.indices] = True
-        dense = np.zeros((n, n_areas))
+    n_areas = len(profiles.areas)
+    scores = []
+    for side, people in ((profiles.mentee_area_scores, mentees), (profiles.mentor_area_scores, mentors)):
+        # Every person of the side laid out once (NaN: no score), then gathered per pair.
+        matrix = side.tocsr()
+        dense = np.full((matrix.shape[0], n_areas), np.nan)
+        rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
         # Scores are stored plus one (so a score of 0 is not an absent entry); undo it without float noise.
-        dense[rows, block.indices] = np.round(block.data - 1.0, 12)
-        scores.append(dense)
-        present.append(mask)
+        dense[rows, matrix.indices] = np.round(matrix.data - 1.0, 12)
+        scores.append(dense[people])
     mentee_score, mentor_score = scores
-    both = present[0] & present[1]
-    stronger = both & (mentor_score > mentee_score)
+    n = mentee_score.shape[0]
+    both = ~np.isnan(mentee_score) & ~np.isnan(mentor_score)
+    stronger = mentor_score > mentee_score  # False where either is NaN
     # Rows sort on their own: descending usefulness, ties by column (a stable sort of the negated key);
     # areas that are not cited sort last.
     key = np.where(stronger, -(1.0 - mentee_score) * mentor_score, np.inf)
