@@ -408,7 +408,7 @@ def explain(
             value=values[name][firsts].tolist(),
             contribution=contributions[name][firsts].tolist(),
             neutral=neutral[firsts].tolist(),
-            note=map(texts.__getitem__, note_ids[firsts].tolist()),
+            note=_spread(texts, note_ids[firsts]),
         )
         per_factor.append(_spread(made, inverse))
     # Sums of fixed-point numbers: exact in any order, and equal to the solver's score of the pair.
