@@ -458,6 +458,17 @@ def test_staged_scoring_equals_match(strategy, monkeypatch):
     assert _comparable(combine(problem, partials)) == _comparable(match(mentees, mentors, config))
 
 
+def test_combine_leaves_the_callers_partials_intact():
+    """``match`` lets the solver free the scored chunks; ``combine`` must not touch the caller's list."""
+    mentees, mentors = program(120, 15, seed=6, capacity=(4, 10))
+    problem = prepare(mentees, mentors, MatchConfig())
+    partials = [score_chunk(problem, 0, 50), score_chunk(problem, 50, problem.n_rows)]
+    sizes = [{k: v.size for k, v in p.items()} for p in partials]
+    first = _comparable(combine(problem, partials))
+    assert [{k: v.size for k, v in p.items()} for p in partials] == sizes
+    assert _comparable(combine(problem, partials)) == first == _comparable(match(mentees, mentors, MatchConfig()))
+
+
 def test_gc_state_is_restored():
     import gc
 
