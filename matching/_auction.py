@@ -489,10 +489,14 @@ class Auction:
 
     # -- driver -------------------------------------------------------------------------------------------------
 
-    def loose(self, eps: float) -> tuple[np.ndarray, np.ndarray]:
-        """Mentees that break the invariant for ``eps`` (they must bid again), and the values ``u``."""
+    def loose(self, eps: float, u: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Mentees that break the invariant for ``eps`` (they must bid again), and the values ``u``.
+
+        ``u`` may pass the values at the current prices when they are known (they depend on the prices only).
+        """
         self.normalize_bids()
-        u = self.values()
+        if u is None:
+            u = self.values()
         matched = np.flatnonzero(self.a >= 0)
         tol = eps * (1.0 + 1e-6)  # the invariant holds to rounding; do not chase rounding noise
         slack = u[matched] - (self.w[self.ae[matched]] - self.bid[matched])
@@ -524,4 +528,4 @@ class Auction:
             if gap <= gap_target or eps <= eps_final:
                 return gap
             eps = max(eps / factor, eps_final)
-            free, _ = self.loose(eps)
+            free, _ = self.loose(eps, u)  # same prices: the same values, no edge pass

@@ -149,7 +149,7 @@ def _scale(graph: CandidateGraph) -> float:
     """The size of one score: tolerances are relative to it."""
     if graph.n_edges == 0:
         return 1.0
-    top = float(np.abs(graph.score).max())
+    top = max(float(graph.score.max()), -float(graph.score.min()))  # max |score| without an edge-sized temporary
     return top if top > 0 else 1.0
 
 
