@@ -334,3 +334,54 @@ def test_stable_with_symmetric_scores_equals_greedy():
             greedy[i] = j
             load[j] += 1
     assert got.tolist() == greedy.tolist()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The auction's building blocks
+
+
+def test_best_two_equals_a_full_row_scan_as_prices_rise():
+    """Bidders read a growing prefix of their (score-sorted) rows; the answer must be the whole row's."""
+    from matching._auction import Auction
+
+    rng = np.random.default_rng(11)
+    n, m = 60, 400
+    scores = np.round(rng.random((n, m)) * 20) / 20  # many ties
+    scores[rng.random((n, m)) < 0.3] = -np.inf
+    graph = CandidateGraph.from_dense(scores)
+    auction = Auction(graph.indptr, graph.mentor, graph.score, np.ones(m, dtype=np.int64))
+    free = np.arange(n)
+    for _ in range(12):
+        auction.p += np.round(rng.random(m) * 4) / 40  # prices only rise, as in a forward phase
+        v1, e1, v2 = auction._best_two(free)
+        for i in range(n):
+            lo, hi = graph.indptr[i], graph.indptr[i + 1]
+            vals = graph.score[lo:hi] - auction.p[graph.mentor[lo:hi]]
+            k = int(np.argmax(vals))
+            assert v1[i] == vals[k] and e1[i] == lo + k
+            rest = np.delete(vals, k)
+            assert max(v2[i], 0.0) == max(rest.max(initial=-np.inf), 0.0)
+    assert auction.reach.max() > 128  # the prefix did grow several times
+
+
+@pytest.mark.parametrize("top", [50, 1 << 16, 1 << 20])
+def test_group_order_is_group_then_key_descending_then_input_order(top):
+    from matching._auction import group_order
+
+    rng = np.random.default_rng(top)
+    groups = rng.integers(0, top, 5000)
+    key = np.round(rng.random(5000) * 8)  # ties
+    expected = np.lexsort((np.arange(5000), -key, groups))
+    assert np.array_equal(group_order(groups, key), expected)
+
+
+def test_optimal_on_long_rows_matches_scipy():
+    """Rows of hundreds of edges (the full-graph regime) with capacities, against slot expansion."""
+    rng = np.random.default_rng(5)
+    scores = np.round(rng.random((150, 300)) * 1000) / 1000
+    scores[rng.random(scores.shape) < 0.2] = -np.inf
+    caps = rng.integers(0, 3, 300)
+    chosen = optimal(scores, caps)
+    assert np.all(np.bincount(chosen[chosen >= 0], minlength=300) <= caps)
+    total = float(scores[np.flatnonzero(chosen >= 0), chosen[chosen >= 0]].sum())
+    assert total == pytest.approx(slot_reference(scores, caps), abs=1e-6)
