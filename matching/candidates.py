@@ -32,6 +32,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from matching._memory import release
 from matching.features import PRODUCT_BITS, FusedFeatures
 from matching.graph import CandidateGraph
 
@@ -355,7 +356,13 @@ def score_rows(
     chunk = chunk or chunk_rows(m)
     floor = scorer.floor
     reverse = _ReverseTop(m, 0 if full else min(reverse_r, n), floor, scorer.min_score)
-    parts: list[tuple[np.ndarray, ...]] = []
+    # The rows' own edges go straight into arrays sized for the most they can hold (K per row, or every pair):
+    # untouched pages cost nothing, and no per-chunk pieces are left scattered over the heap.
+    cap = max(hi - lo, 0) * (m if full else min(top_k, m))
+    own = [np.empty(cap, np.int32), np.empty(cap, np.int32), np.empty(cap, np.float32)]
+    if scorer.alt is not None:
+        own.append(np.empty(cap, np.float32))
+    n_own = 0
     prefs: list[tuple[np.ndarray, ...]] = []
     rows_buf = min(chunk, max(hi - lo, 0))
     buffer = np.empty((rows_buf, m), dtype=np.float32)
@@ -427,7 +434,11 @@ def score_rows(
         ok = vals >= scorer.min_score
         rr, cc, vals = rr[ok], cc[ok], vals[ok]
         # Compact storage: int32 indices and float32 scores (exact: they are float32 fixed-point numbers).
-        parts.append(_compact(rr + start, cc, vals, alt[rr, cc] if alt is not None else None))
+        for array, values in zip(own, (rr + start, cc, vals, alt[rr, cc] if alt is not None else None)):
+            array[n_own : n_own + rr.size] = values
+        n_own += rr.size
+        if (start - lo) // chunk % 16 == 15:
+            release()  # the chunks' temporaries, freed between live records
         # Preference pairs outside the top-K still become candidates.
         br, bc, _ = scorer.bonus_block(start, stop)
         if br.size:
@@ -437,14 +448,15 @@ def score_rows(
             prefs.append(_compact(br + start, bc, bv, alt[br, bc] if alt is not None else None))
     reverse.merge()
     rev = _compact(reverse.rows, reverse.cols, reverse.vals, reverse.alts if scorer.alt is not None else None)
-    out: dict[str, np.ndarray] = {}
-    for prefix, pieces in (("", parts), ("pref_", prefs), ("rev_", [rev])):
+    out: dict[str, np.ndarray] = dict(zip(_FIELDS, [a[:n_own] for a in own]))
+    for prefix, pieces in (("pref_", prefs), ("rev_", [rev])):
         for k, name in enumerate(_FIELDS):
             if name == "alts" and scorer.alt is None:
                 continue
             dtype = np.int32 if k < 2 else np.float32
             arrays = [p[k] for p in pieces]
             out[prefix + name] = np.concatenate(arrays) if arrays else np.zeros(0, dtype)
+    release()
     return out
 
 
@@ -593,6 +605,7 @@ def assemble(
         else:
             mentor_side = plain[order]
     graph = CandidateGraph(n, m, indptr, mentor, score)
+    release()
     return graph, (mentor_side if mentor_side is not None else score)
 
 
