@@ -385,3 +385,28 @@ def test_optimal_on_long_rows_matches_scipy():
     assert np.all(np.bincount(chosen[chosen >= 0], minlength=300) <= caps)
     total = float(scores[np.flatnonzero(chosen >= 0), chosen[chosen >= 0]].sum())
     assert total == pytest.approx(slot_reference(scores, caps), abs=1e-6)
+
+
+def test_values_and_leading_edges_on_long_rows():
+    """Mentee values read only leading edges on long rows; they must equal a full scan, bit for bit."""
+    from matching._auction import Auction
+
+    rng = np.random.default_rng(3)
+    n, m = 40, 500
+    scores = np.round(rng.random((n, m)) * 50) / 50
+    scores[rng.random((n, m)) < 0.2] = -np.inf
+    graph = CandidateGraph.from_dense(scores)
+    auction = Auction(graph.indptr, graph.mentor, graph.score, np.ones(m, dtype=np.int64))
+    assert auction.long_rows
+    floor = rng.random(n)
+    lens = auction._leading(floor)
+    for i in range(n):
+        row = graph.score[graph.indptr[i] : graph.indptr[i + 1]]
+        assert lens[i] == np.count_nonzero(row >= floor[i])
+    auction.p[:] = np.round(rng.random(m) * 10) / 40
+    seated = np.arange(0, n, 2)  # some mentees hold an edge (any edge: the bound it gives is still valid)
+    auction.ae[seated] = graph.indptr[seated] + 3
+    auction.a[seated] = graph.mentor[auction.ae[seated]]
+    full = np.maximum((graph.score - auction.p[graph.mentor]), -np.inf)
+    expected = np.maximum(np.maximum.reduceat(full, graph.indptr[:-1]), 0.0)
+    assert np.array_equal(auction.values(), expected)
