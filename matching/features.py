@@ -713,31 +713,23 @@ def fuse(
     """
     mentee_rows = np.asarray(mentee_rows, dtype=np.int64)
     mentor_rows = np.asarray(mentor_rows, dtype=np.int64)
-    # The mentee side is built a block of rows at a time (every step is row-local), kept compact (float32 values,
-    # int32 columns: exact, they are fixed-point numbers) and remapped block by block below, so the float64
-    # temporaries of the weighting never exist for all rows at once.
+    # The mentee side is built a block of rows at a time (every step is row-local), twice: here to count each
+    # column's entries, below to remap them into the fused rows; the float64 temporaries of the weighting never
+    # exist for all rows at once, nor does a second copy of the mentee side.
     widths = [profiles.factors[name].mentor.shape[1] for name in FACTORS]
     offsets = np.concatenate([[0], np.cumsum(widths)]).astype(np.int64)
     mentee_nnz = np.zeros(offsets[-1])
-    sides = []
+    bounds = []  # entries of each weight set's mentee side (an upper bound of the fused rows' entries)
     for k, w in enumerate(weight_sets):
-        pieces = []
-        for lo in range(0, mentee_rows.shape[0], _FUSE_ROWS):
-            lead, blocks = _mentee_blocks(
-                profiles, w, mentee_rows[lo : lo + _FUSE_ROWS], language_penalty=language_penalty and k == 0
-            )
-            compact = []
+        bound = 0
+        for block_rows in _row_blocks(mentee_rows):
+            lead, blocks = _mentee_blocks(profiles, w, block_rows, language_penalty=language_penalty and k == 0)
+            bound += np.count_nonzero(lead)
             for f, block in enumerate(blocks):
-                block.sort_indices()
                 mentee_nnz[offsets[f] : offsets[f + 1]] += np.bincount(block.indices, minlength=widths[f])
-                compact.append(
-                    sp.csr_matrix(
-                        (block.data.astype(np.float32), block.indices.astype(np.int32), block.indptr), block.shape
-                    )
-                )
-            pieces.append((lead, compact))
-            del blocks
-        sides.append(pieces)
+                bound += block.nnz
+            del lead, blocks
+        bounds.append(bound)
     n_lead = N_LEAD
     mentor_lead = np.ones((mentor_rows.shape[0], n_lead))
     mentor_lead[:, PRICE_COLUMN] = 0.0
@@ -784,17 +776,27 @@ def fuse(
     else:
         mentor_sparse = mentor_sparse_t = None
     out = []
-    for pieces in sides:
-        dense_parts, sparse_parts = [], []
-        while pieces:
-            lead, blocks = pieces.pop(0)  # each block of rows is freed once remapped
-            dense_parts.append(_remap(lead, blocks, offsets, dense_at, n_dense))
-            if mentor_sparse is not None:
-                sparse_parts.append(_remap(None, blocks, offsets, sparse_at, sparse_cols.size))
+    for k, (w, bound) in enumerate(zip(weight_sets, bounds)):
+        # The blocks are weighted again (cheaper than keeping them) and remapped straight into arrays sized for
+        # every entry: pages past the entries kept are never touched, so they cost no memory.
+        dense = _RowWriter(mentee_rows.shape[0], n_dense, bound)
+        sparse = _RowWriter(mentee_rows.shape[0], sparse_cols.size, bound) if mentor_sparse is not None else None
+        for block_rows in _row_blocks(mentee_rows):
+            lead, blocks = _mentee_blocks(profiles, w, block_rows, language_penalty=language_penalty and k == 0)
+            dense.add(_remap(lead, blocks, offsets, dense_at, n_dense))
+            if sparse is not None:
+                sparse.add(_remap(None, blocks, offsets, sparse_at, sparse_cols.size))
             del lead, blocks
-        dense = _stack_rows(dense_parts, n_dense)
-        sparse = _stack_rows(sparse_parts, sparse_cols.size) if mentor_sparse is not None else None
-        out.append(FusedFeatures(dense, mentor_dense, sparse, mentor_sparse, mentor_sparse_t, kept))
+        out.append(
+            FusedFeatures(
+                dense.matrix(),
+                mentor_dense,
+                sparse.matrix() if sparse is not None else None,
+                mentor_sparse,
+                mentor_sparse_t,
+                kept,
+            )
+        )
     release()
     return out
 
@@ -803,19 +805,30 @@ def fuse(
 _FUSE_ROWS = 4096
 
 
-def _stack_rows(parts: list[sp.csr_matrix], width: int) -> sp.csr_matrix:
-    """Stack float32 CSR blocks of consecutive rows into one CSR (the parts are consumed: ``parts`` is emptied)."""
-    n = sum(p.shape[0] for p in parts)
-    counts = np.concatenate([np.diff(p.indptr) for p in parts]) if parts else np.zeros(0, dtype=np.int64)
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(counts, out=indptr[1:])
-    data = np.empty(int(indptr[-1]), dtype=np.float32)
-    indices = np.empty(int(indptr[-1]), dtype=np.int32)
-    at = 0
-    while parts:
-        part = parts.pop(0)
-        data[at : at + part.nnz] = part.data
-        indices[at : at + part.nnz] = part.indices
-        at += part.nnz
-        del part
-    return sp.csr_matrix((data, indices, indptr), shape=(n, width))
+def _row_blocks(rows: np.ndarray):
+    """The mentee rows a block of :data:`_FUSE_ROWS` at a time (every step of the mentee side is row-local)."""
+    for lo in range(0, rows.shape[0], _FUSE_ROWS):
+        yield rows[lo : lo + _FUSE_ROWS]
+
+
+class _RowWriter:
+    """Collects float32 CSR blocks of consecutive rows into one CSR, written in place (capacity ``bound``)."""
+
+    def __init__(self, n: int, width: int, bound: int) -> None:
+        self.n, self.width = n, width
+        self.data = np.empty(bound, dtype=np.float32)
+        self.indices = np.empty(bound, dtype=np.int32)
+        self.counts: list[np.ndarray] = []
+        self.at = 0
+
+    def add(self, part: sp.csr_matrix) -> None:
+        self.data[self.at : self.at + part.nnz] = part.data
+        self.indices[self.at : self.at + part.nnz] = part.indices
+        self.at += part.nnz
+        self.counts.append(np.diff(part.indptr))
+
+    def matrix(self) -> sp.csr_matrix:
+        indptr = np.zeros(self.n + 1, dtype=np.int64)
+        if self.counts:
+            np.cumsum(np.concatenate(self.counts), out=indptr[1:])
+        return sp.csr_matrix((self.data[: self.at], self.indices[: self.at], indptr), shape=(self.n, self.width))
