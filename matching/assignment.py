@@ -142,7 +142,13 @@ def _solve(
         top_w = np.zeros(m, dtype=np.float64)
         np.maximum.at(top_w, graph.mentor, w)
         p[closed] = top_w[closed]
-    return Solution(auction.a.copy(), p, _mentee_values(graph, w, p))
+    if sub_w is w and not closed.any():
+        # The auction ran on every edge with these very prices: its values are the same numbers (its passes
+        # read only the edges that can attain each maximum).
+        u = auction.values()
+    else:
+        u = _mentee_values(graph, w, p)
+    return Solution(auction.a.copy(), p, u)
 
 
 def _scale(graph: CandidateGraph) -> float:

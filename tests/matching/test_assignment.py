@@ -410,3 +410,14 @@ def test_values_and_leading_edges_on_long_rows():
     full = np.maximum((graph.score - auction.p[graph.mentor]), -np.inf)
     expected = np.maximum(np.maximum.reduceat(full, graph.indptr[:-1]), 0.0)
     assert np.array_equal(auction.values(), expected)
+
+
+def test_solution_values_are_the_full_scan_values_on_long_rows():
+    from matching.assignment import _mentee_values
+
+    rng = np.random.default_rng(8)
+    scores = np.round(rng.random((120, 400)) * 100) / 100
+    scores[rng.random(scores.shape) < 0.25] = -np.inf
+    graph = CandidateGraph.from_dense(scores)
+    sol = solve_optimal(graph, rng.integers(1, 3, 400))
+    assert np.array_equal(sol.mentee_values, _mentee_values(graph, graph.score, sol.prices))
