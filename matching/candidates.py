@@ -354,6 +354,7 @@ def score_rows(
     n, m = scorer.n_mentees, scorer.n_mentors
     hi = n if hi is None else min(hi, n)
     chunk = chunk or chunk_rows(m)
+    release()  # what the caller freed since (the profiles, once fused) before the pass's buffers
     floor = scorer.floor
     reverse = _ReverseTop(m, 0 if full else min(reverse_r, n), floor, scorer.min_score)
     # The rows' own edges go straight into arrays sized for the most they can hold (K per row, or every pair):
