@@ -410,6 +410,25 @@ def score_rows(
         flat = np.flatnonzero(row_mask)
         rr, cc = np.divmod(flat, m)
         vals = as_scores(s.ravel()[flat])
+        if full:  # every allowed pair: order each row, nothing to cut (no reverse records, no top-K)
+            order = _order(rr, vals, cc)
+            rr, cc, vals = rr[order], cc[order], vals[order]
+            ok = vals >= scorer.min_score
+            if not ok.all():
+                rr, cc, vals = rr[ok], cc[ok], vals[ok]
+            for array, values in zip(own, (rr + start, cc, vals, alt[rr, cc] if alt is not None else None)):
+                array[n_own : n_own + rr.size] = values
+            n_own += rr.size
+            del flat, order, ok
+            if (start - lo) // chunk % 16 == 15:
+                release()
+            br, bc, _ = scorer.bonus_block(start, stop)
+            if br.size:
+                bv = as_scores(s[br, bc])
+                ok = bv >= scorer.min_score
+                br, bc, bv = br[ok], bc[ok], bv[ok]
+                prefs.append(_compact(br + start, bc, bv, alt[br, bc] if alt is not None else None))
+            continue
         in_row = vals >= (th if full else th[rr])
         if later is not None:
             at = ~in_row | (vals > later[cc])

@@ -3,6 +3,7 @@
 from itertools import pairwise
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -102,6 +103,21 @@ def test_mentor_side_scores_come_from_the_second_weights():
     expected = as_scores(scorer.alt.scores(0, 80))[rows, graph.mentor]
     assert np.array_equal(mentor_scores, expected)
     assert not np.array_equal(mentor_scores, graph.score)
+
+
+@pytest.mark.parametrize("chunk", [7, 64])
+def test_full_graph_rows_are_ordered_and_carry_both_scores(chunk):
+    """The full graph's own pass: every allowed pair, rows best first (ties by mentor), bonus and mentor side."""
+    scorer = _scorer(90, 40, 12, min_score=0.3, penalty=True, n_excluded=90, n_bonus=30, alt=True)
+    graph, mentor_scores = build_graph(scorer, 5, 3, full=True, chunk=chunk)
+    solver = scorer.score_block(0, 90)
+    rows = graph.mentee_of_edge()
+    assert np.array_equal(graph.score, solver[rows, graph.mentor])
+    for i in range(90):
+        cols, vals = graph.row(i)
+        assert list(zip(-vals, cols)) == sorted(zip(-vals, cols))
+        assert set(cols.tolist()) == set(np.flatnonzero(np.isfinite(solver[i])).tolist())
+    assert np.array_equal(mentor_scores, as_scores(scorer.alt.scores(0, 90))[rows, graph.mentor])
 
 
 def test_identical_people_tie_by_index_and_never_blow_up():
