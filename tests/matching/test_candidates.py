@@ -307,3 +307,14 @@ def test_price_guided_graph_is_top_k_by_reduced_score_plus_top_r(seed, n, m, k, 
         (i, j) for i, j in zip(scorer.bonus_rows.tolist(), scorer.bonus_cols.tolist()) if np.isfinite(raw[i, j])
     }
     assert _check_graph(graph, scorer, solver) == expected
+
+
+def test_row_order_equals_the_three_key_order_on_block_listings():
+    from matching.candidates import _order, _row_order
+
+    rng = np.random.default_rng(4)
+    block = (rng.integers(0, 40, (300, 120)) * SCORE_QUANTUM * 1000).astype(np.float32)  # many ties
+    rr, cc = np.nonzero(block > block.mean())  # listed by (row, column), as a chunk's pass lists them
+    vals = as_scores(block[rr, cc])
+    assert np.array_equal(_row_order(rr, vals, cc), _order(rr, vals, cc))
+    assert _row_order(rr[:0], vals[:0], cc[:0]).size == 0
