@@ -428,46 +428,33 @@ def score_rows(
         if full:  # every allowed pair: order each row, nothing to cut (no reverse records, no top-K)
             order = _row_order(rr, vals, cc)
             rr, cc, vals = rr[order], cc[order], vals[order]
-            ok = vals >= scorer.min_score
-            if not ok.all():
-                rr, cc, vals = rr[ok], cc[ok], vals[ok]
-            for array, values in zip(own, (rr + start, cc, vals, alt[rr, cc] if alt is not None else None)):
-                array[n_own : n_own + rr.size] = values
-            n_own += rr.size
-            del flat, order, ok
-            if (start - lo) // chunk % 16 == 15:
-                release()
-            br, bc, _ = scorer.bonus_block(start, stop)
-            if br.size:
-                bv = as_scores(s[br, bc])
-                ok = bv >= scorer.min_score
-                br, bc, bv = br[ok], bc[ok], bv[ok]
-                prefs.append(_compact(br + start, bc, bv, alt[br, bc] if alt is not None else None))
-            continue
-        in_row = vals >= (th if full else th[rr])
-        if later is not None:
-            at = ~in_row | (vals > later[cc])
-            reverse.record(s, alt, start, rr[at], cc[at], shift=shift if guided else None)
-        rr, cc, vals = rr[in_row], cc[in_row], vals[in_row]
-        if guided:
-            rr, cc, vals = _allowed_top(
-                s, rr, cc, vals, limit=limit, shift=shift, min_score=scorer.min_score, k=min(top_k, m)
-            )
-        if not full and rr.size > 8 * top_k * b:  # massive ties: sort those rows' values outright
+            del flat, order
+        else:
+            in_row = vals >= th[rr]
+            if later is not None:
+                at = ~in_row | (vals > later[cc])
+                reverse.record(s, alt, start, rr[at], cc[at], shift=shift if guided else None)
+            rr, cc, vals = rr[in_row], cc[in_row], vals[in_row]
             if guided:
-                np.copyto(s, -np.inf, where=np.less(s, limit[None, :], out=other[:b]))
-            top = np.argsort(-s, axis=1, kind="stable")[:, :top_k]
-            rr = np.repeat(np.arange(b), top.shape[1])
-            cc = top.ravel()
-            vals = as_scores(s[rr, cc])
-        keep = _top_per_group(rr, vals, cc, m if full else top_k)
-        rr, cc, vals = rr[keep], cc[keep], vals[keep]
-        if guided:
-            vals = vals + shift[cc]
-            order = _order(rr, vals, cc)  # the graph's rows are ordered by score
-            rr, cc, vals = rr[order], cc[order], vals[order]
+                rr, cc, vals = _allowed_top(
+                    s, rr, cc, vals, limit=limit, shift=shift, min_score=scorer.min_score, k=min(top_k, m)
+                )
+            if rr.size > 8 * top_k * b:  # massive ties: sort those rows' values outright
+                if guided:
+                    np.copyto(s, -np.inf, where=np.less(s, limit[None, :], out=other[:b]))
+                top = np.argsort(-s, axis=1, kind="stable")[:, :top_k]
+                rr = np.repeat(np.arange(b), top.shape[1])
+                cc = top.ravel()
+                vals = as_scores(s[rr, cc])
+            keep = _top_per_group(rr, vals, cc, top_k)
+            rr, cc, vals = rr[keep], cc[keep], vals[keep]
+            if guided:
+                vals = vals + shift[cc]
+                order = _order(rr, vals, cc)  # the graph's rows are ordered by score
+                rr, cc, vals = rr[order], cc[order], vals[order]
         ok = vals >= scorer.min_score
-        rr, cc, vals = rr[ok], cc[ok], vals[ok]
+        if not ok.all():
+            rr, cc, vals = rr[ok], cc[ok], vals[ok]
         # Compact storage: int32 indices and float32 scores (exact: they are float32 fixed-point numbers).
         for array, values in zip(own, (rr + start, cc, vals, alt[rr, cc] if alt is not None else None)):
             array[n_own : n_own + rr.size] = values
