@@ -303,6 +303,19 @@ class Auction:
             act = act[lo[act] < hi[act]]
         return lo - self.indptr[:-1]
 
+    def _scan_lengths(self, floor: np.ndarray, at_least: int = 0) -> np.ndarray | None:
+        """How many leading edges of each row a pass must read, or None when one plain pass is cheaper.
+
+        The edges weighing at least ``floor[i]`` (no fewer than ``at_least``, no more than the row); None for short
+        rows, or when those leading edges are most of the edges anyway.
+        """
+        if not self.long_rows:
+            return None
+        lens = self._leading(floor)
+        if at_least:
+            lens = np.minimum(np.maximum(lens, at_least), self.deg)
+        return None if LEADING_SHARE * int(lens.sum()) > self.w.size else lens
+
     def values(self) -> np.ndarray:
         """``u_i = max(0, max_j w_ij - p_j)``: each mentee's best net value at the current prices.
 
@@ -314,8 +327,8 @@ class Auction:
         matched = np.flatnonzero(self.a >= 0)
         low = np.zeros(self.n, dtype=np.float64)
         low[matched] = self.w[self.ae[matched]] - self.p[self.a[matched]]
-        lens = np.minimum(np.maximum(self._leading(low), 1), self.deg) if self.long_rows else self.deg
-        if LEADING_SHARE * int(lens.sum()) > self.w.size:  # most edges: one plain pass is cheaper
+        lens = self._scan_lengths(low, at_least=1)
+        if lens is None:
             rows = np.flatnonzero(self.deg > 0)
             if rows.size:
                 net = self.p[self.mentor]  # one edge-sized temporary: w - p computed in place
@@ -403,8 +416,8 @@ class Auction:
         # A core edge has w_ij >= profit_i + p_j - width >= profit_i - width (prices are non-negative), so only
         # each row's leading edges above profit_i - 2 width (slack against rounding) need the exact test.
         profit = self.profits()
-        lens = self._leading(profit - 2.0 * width) if self.long_rows else self.deg
-        if LEADING_SHARE * int(lens.sum()) > self.w.size:  # most edges: one plain pass is cheaper
+        lens = self._scan_lengths(profit - 2.0 * width)
+        if lens is None:
             lens = self.deg
         owner = np.repeat(np.arange(self.n, dtype=np.int32), lens)
         if lens is self.deg:
