@@ -127,6 +127,37 @@ def quantised_weights(weights: Mapping[str, float]) -> dict[str, float]:
     return {name: float(floor[k] / scale) for k, name in enumerate(FACTORS)}
 
 
+#: Up to this many columns, the entries of a row are ranked on a dense rows x columns layout.
+DENSE_RANK_COLUMNS = 64
+
+
+def _rank_in_row(key: np.ndarray, row_of: np.ndarray, indices: np.ndarray, indptr: np.ndarray, width: int):
+    """Each entry's rank within its row by ``(key, column)`` (entries of a row have distinct columns).
+
+    Narrow matrices (the performance areas) are laid out densely, one stable sort per row of a few numbers (a
+    missing entry sorts last); wider ones use one lexsort of every entry. Both give the same ranks.
+    """
+    n = indptr.shape[0] - 1
+    if width > DENSE_RANK_COLUMNS:
+        order = np.lexsort((indices, key, row_of))
+        rank = np.empty(order.size, dtype=np.int64)
+        rank[order] = np.arange(order.size) - np.repeat(indptr[:-1], np.diff(indptr))
+        return rank
+    dense = np.full((n, width), np.inf)
+    dense[row_of, indices] = key
+    order = np.argsort(dense, axis=1, kind="stable")
+    ranks = np.empty((n, width), dtype=np.int64)
+    np.put_along_axis(ranks, order, np.arange(width)[None, :], axis=1)
+    return ranks[row_of, indices]
+
+
+def _lookup(matrix: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """``matrix[rows[e], cols[e]]`` for every e (0 where there is no entry), as a flat array."""
+    if not rows.size:
+        return np.zeros(0, dtype=matrix.dtype)
+    return np.asarray(matrix[rows, cols]).ravel()
+
+
 @dataclass(frozen=True, eq=False)
 class Factor:
     """One factor's features (see the module docstring).
@@ -168,10 +199,8 @@ class Factor:
             target = self.fallback_weight(weight) * scale
             short = np.rint(target - np.bincount(row_of, weights=data * scale, minlength=block.shape[0]))
             remainder = weight * block.data * scale - data * scale
-            order = np.lexsort((block.indices, -remainder, row_of))
-            rank = np.arange(order.size) - np.repeat(block.indptr[:-1], counts)
-            bump = order[rank < short[row_of[order]]]
-            data[bump] += 1.0 / scale
+            rank = _rank_in_row(-remainder, row_of, block.indices, block.indptr, block.shape[1])
+            data[rank < short[row_of]] += 1.0 / scale
         out = sp.csr_matrix((data, block.indices.copy(), block.indptr.copy()), block.shape)
         out.eliminate_zeros()
         return out
@@ -194,10 +223,28 @@ class Factor:
             mentors: mentor indices, aligned with ``mentees``.
             columns: an optional bool mask of the columns the score counts (the aspiration terms kept).
         """
-        left = self.mentee_side(weight, mentees)
+        mentees = np.asarray(mentees, dtype=np.int64)
+        mentors = np.asarray(mentors, dtype=np.int64)
+        n = mentees.shape[0]
+        # Each pair's common columns are found from the side with fewer entries (a language mentee shares with
+        # dozens of groups, its mentor is in one), by looking the other side's value up (a binary search in its
+        # row). The products are fixed-point and their sums exact in float64, so any order gives the same bits.
+        mentee_entries = int(np.diff(self.mentee.indptr)[mentees].sum())
+        mentor_entries = int(np.diff(self.mentor.indptr)[mentors].sum())
+        if self.fallback is None and mentor_entries < mentee_entries:
+            right = self.mentor[mentors]
+            pair_of = np.repeat(np.arange(n), np.diff(right.indptr))
+            cols = right.indices
+            left = quantise(weight * _lookup(self.mentee, mentees[pair_of], cols), self.mentee_bits)
+            products = left * right.data
+        else:  # the performance rows are rounded together: always from the mentee side
+            left = self.mentee_side(weight, mentees)
+            pair_of = np.repeat(np.arange(n), np.diff(left.indptr))
+            cols = left.indices
+            products = left.data * _lookup(self.mentor, mentors[pair_of], cols)
         if columns is not None:
-            left = left @ sp.diags(columns.astype(np.float64))
-        dots = np.asarray(left.multiply(self.mentor[mentors]).sum(axis=1), dtype=np.float64).ravel()
+            products *= columns[cols]
+        dots = np.bincount(pair_of, weights=products, minlength=n).astype(np.float64, copy=False)  # int when empty
         if self.fallback is not None:
             dots += self.fallback_weight(weight) * self.fallback[mentors]
         neutral = weight * NEUTRAL_VALUE

@@ -1,5 +1,7 @@
 """Per-factor features and their fusion: the fused product equals the weighted sum of the factor values."""
 
+from itertools import chain
+
 import numpy as np
 import pytest
 
@@ -226,3 +228,40 @@ def test_fusing_in_blocks_of_rows_gives_the_same_features(monkeypatch, rows_per_
         assert np.array_equal(a.mentor_dense, b.mentor_dense)
         assert np.array_equal(a.kept_terms, b.kept_terms)
         assert np.array_equal(a.scores(0, 150), b.scores(0, 150))
+
+
+def test_ranks_within_rows_agree_dense_and_sorted(monkeypatch):
+    import matching.features as features_module
+
+    rng = np.random.default_rng(3)
+    present = rng.random((300, 12)) < 0.6
+    row_of, indices = np.nonzero(present)
+    indptr = np.r_[0, np.cumsum(present.sum(axis=1))]
+    key = rng.choice([-0.5, -0.25, -0.0, 0.0, -0.75], size=row_of.size)  # many ties, both zeros
+    dense = features_module._rank_in_row(key, row_of, indices, indptr, 12)
+    monkeypatch.setattr(features_module, "DENSE_RANK_COLUMNS", 0)
+    assert np.array_equal(dense, features_module._rank_in_row(key, row_of, indices, indptr, 12))
+    for r in range(300):  # each row's entries ranked 0, 1, ... by (key, column)
+        at = np.flatnonzero(row_of == r)
+        expected = sorted(range(at.size), key=lambda k: (key[at[k]], indices[at[k]]))
+        assert dense[at[expected]].tolist() == list(range(at.size))
+
+
+def test_contributions_are_the_products_of_the_weighted_rows():
+    mentees, mentors = program(90, 30, seed=4)
+    profiles = build_profiles(mentees, mentors)
+    rng = np.random.default_rng(8)
+    rows, cols = rng.integers(0, 90, 500), rng.integers(0, 30, 500)  # repeated mentees and mentors
+    kept = rng.random(profiles.factors["aspirations"].mentee.shape[1]) < 0.7
+    for name, weight in chain(zip(FACTORS, (0.25, 0.3, 0.2, 0.0, 0.25)), zip(FACTORS, (0.0, 0.0, 0.0, 0.5, 0.0))):
+        factor = profiles.factors[name]
+        left = factor.mentee_side(weight, rows)
+        if name == "aspirations":
+            left = left.multiply(kept[None, :]).tocsr()
+        dots = np.asarray(left.multiply(factor.mentor[cols]).sum(axis=1)).ravel()
+        if factor.fallback is not None:
+            dots += factor.fallback_weight(weight) * factor.fallback[cols]
+        known = factor.mentee_known[rows] & factor.mentor_known[cols]
+        expected = np.where(known, dots, weight * NEUTRAL_VALUE)
+        got = factor.contributions(weight, rows, cols, kept if name == "aspirations" else None)
+        assert np.array_equal(got, expected), name
