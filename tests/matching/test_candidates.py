@@ -318,3 +318,27 @@ def test_row_order_equals_the_three_key_order_on_block_listings():
     vals = as_scores(block[rr, cc])
     assert np.array_equal(_row_order(rr, vals, cc), _order(rr, vals, cc))
     assert _row_order(rr[:0], vals[:0], cc[:0]).size == 0
+
+
+def test_blocks_computed_ahead_are_the_chunks_scores_and_errors_reach_the_caller():
+    from matching.candidates import _blocks
+
+    scorer = _scorer(50, 20, 3, n_excluded=30, alt=True)
+    seen = []
+    for start, stop, s, alt in _blocks(scorer, 3, 50, 8, guided=False):
+        expected, expected_alt = scorer.raw(start, stop)
+        # The next chunk is being multiplied meanwhile: this one must stay intact while the caller holds it.
+        assert np.array_equal(s, expected) and np.array_equal(alt, expected_alt)
+        seen.append((start, stop))
+    assert seen == [(lo, min(50, lo + 8)) for lo in range(3, 50, 8)]
+
+    class Failing(Exception):
+        pass
+
+    def fail(*args, **kwargs):
+        raise Failing
+
+    broken = Scorer(scorer.fused, None, 0.0, scorer.excluded_rows, scorer.excluded_cols, *[np.zeros(0)] * 3)
+    object.__setattr__(broken, "raw", fail)
+    with pytest.raises(Failing):
+        list(_blocks(broken, 0, 50, 8, guided=False))
