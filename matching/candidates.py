@@ -365,7 +365,9 @@ def score_rows(
     exact), so a partial can travel between processes (e.g. Celery chord parts) without pickling.
 
     Returns:
-        ``{"rows", "cols", "vals", "alts"}`` (the rows' own edges, grouped by row, best first),
+        ``{"counts", "cols", "vals", "alts"}`` (the rows' own edges, grouped by row, best first: ``counts``
+        per row of ``lo..hi-1``, int32, so the 5M edges of a 100k pass need no 20 MB row index),
+        ``{"row_range"}`` (``[lo, hi]``),
         ``{"pref_rows", ...}`` (preference pairs) and ``{"rev_rows", ...}`` (per-mentor top-R).
     """
     n, m = scorer.n_mentees, scorer.n_mentors
@@ -377,10 +379,11 @@ def score_rows(
     # The rows' own edges go straight into arrays sized for the most they can hold (K per row, or every pair):
     # untouched pages cost nothing, and no per-chunk pieces are left scattered over the heap.
     cap = max(hi - lo, 0) * (m if full else min(top_k, m))
-    own = [np.empty(cap, np.int32), np.empty(cap, np.int32), np.empty(cap, np.float32)]
+    own = [np.empty(cap, np.int32), np.empty(cap, np.float32)]
     if scorer.alt is not None:
         own.append(np.empty(cap, np.float32))
     n_own = 0
+    counts = np.zeros(max(hi - lo, 0), dtype=np.int32)
     prefs: list[tuple[np.ndarray, ...]] = []
     masks = [np.empty((min(chunk, _SELECT_ROWS, max(hi - lo, 0)), m), dtype=bool) for _ in range(2)]
     guided = not full and scorer.guide is not None
@@ -448,9 +451,10 @@ def score_rows(
         if not ok.all():
             rr, cc, vals = rr[ok], cc[ok], vals[ok]
         # Compact storage: int32 indices and float32 scores (exact: they are float32 fixed-point numbers).
-        for array, values in zip(own, (rr + start, cc, vals, alt[rr, cc] if alt is not None else None)):
+        for array, values in zip(own, (cc, vals, alt[rr, cc] if alt is not None else None)):
             array[n_own : n_own + rr.size] = values
         n_own += rr.size
+        counts[start - lo : stop - lo] = np.bincount(rr, minlength=b)
         if (start - lo) // chunk % 16 == 15:
             release()  # the chunks' temporaries, freed between live records
         # Preference pairs outside the top-K still become candidates.
@@ -462,7 +466,8 @@ def score_rows(
             prefs.append(_compact(br + start, bc, bv, alt[br, bc] if alt is not None else None))
     reverse.merge()
     rev = _compact(reverse.rows, reverse.cols, reverse.vals, reverse.alts if scorer.alt is not None else None)
-    out: dict[str, np.ndarray] = dict(zip(_FIELDS, [a[:n_own] for a in own]))
+    out: dict[str, np.ndarray] = dict(zip(_FIELDS[1:], [a[:n_own] for a in own]))
+    out["counts"], out["row_range"] = counts, np.array([lo, hi], dtype=np.int64)
     for prefix, pieces in (("pref_", prefs), ("rev_", [rev])):
         for k, name in enumerate(_FIELDS):
             if name == "alts" and scorer.alt is None:
@@ -608,8 +613,7 @@ def assemble(
             return np.asarray(arrays[0], dtype=dtype)
         return np.concatenate(arrays).astype(dtype, copy=False) if arrays else np.zeros(0, dtype)
 
-    rows, cols = cat("rows", np.int32), cat("cols", np.int32)
-    vals = cat("vals", np.float32)
+    cols, vals = cat("cols", np.int32), cat("vals", np.float32)
     alts = cat("alts", np.float32) if has_alt else None
     # Each mentor's top-R over all rows: the best R of the parts' top-Rs.
     reverse = _ReverseTop(m, 0 if full else min(reverse_r, n), scorer.floor, scorer.min_score)
@@ -619,23 +623,28 @@ def assemble(
     ec = np.concatenate([cat("pref_cols", np.int64), reverse.cols])
     ev = np.concatenate([cat("pref_vals", np.float64), reverse.vals])
     ea = np.concatenate([cat("pref_alts", np.float64), reverse.alts])
-    kept_count = np.bincount(rows, minlength=n)
+    kept_count = np.zeros(n, dtype=np.int64)
+    for p in partials:
+        a, b = (int(x) for x in p["row_range"])
+        kept_count[a:b] = p["counts"]
+    own_end = np.cumsum(kept_count)  # one past each row's last own edge
     guided = scorer.guide is not None and not full
     if er.size and guided:
         # Price-guided rows are not each row's top by score, so an extra may rank anywhere in its row: drop the
         # extras already among the row's own edges, then order every edge of the touched rows by score.
         _, uniq = np.unique(er * m + ec, return_index=True)
         er, ec, ev, ea = er[uniq], ec[uniq], ev[uniq], ea[uniq]
-        fresh = ~np.isin(er * m + ec, rows.astype(np.int64) * m + cols)
+        own_rows = np.repeat(np.arange(n, dtype=np.int64), kept_count)
+        fresh = ~np.isin(er * m + ec, own_rows * m + cols)
+        del own_rows
         er, ec, ev, ea = er[fresh], ec[fresh], ev[fresh], ea[fresh]
     elif er.size and not full:
         # An extra edge is new unless its row kept all its allowed pairs or it ranks within the row's top-K.
         last_val = np.full(n, np.inf)
         last_col = np.full(n, -1, dtype=np.int64)
-        if rows.size:
-            ends = np.flatnonzero(np.r_[rows[1:] != rows[:-1], True])
-            last_val[rows[ends]] = vals[ends]
-            last_col[rows[ends]] = cols[ends]
+        has = kept_count > 0
+        last_val[has] = vals[own_end[has] - 1]
+        last_col[has] = cols[own_end[has] - 1]
         in_top = (kept_count[er] < top_k) | (ev > last_val[er]) | ((ev == last_val[er]) & (ec <= last_col[er]))
         er, ec, ev, ea = er[~in_top], ec[~in_top], ev[~in_top], ea[~in_top]
         _, uniq = np.unique(er * m + ec, return_index=True)  # a pair recorded twice (reverse and preference)
@@ -650,12 +659,12 @@ def assemble(
     extra_count = np.bincount(er, minlength=n)
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(kept_count + extra_count, out=indptr[1:])
-    at = np.cumsum(kept_count)[er]
+    at = own_end[er]
     mentor = np.insert(cols.astype(np.int32, copy=False), at, ec.astype(np.int32))
     # Scores are float32 fixed-point numbers (the extras too): inserting in float32 and widening is exact.
     score = np.insert(vals.astype(np.float32, copy=False), at, ev.astype(np.float32)).astype(np.float64)
     mentor_side = np.insert(alts, at, ea.astype(np.float32)).astype(np.float64) if has_alt else None
-    del rows, cols, vals, alts, at
+    del cols, vals, alts, at
     if guided and er.size:
         edge_rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
         touched = np.zeros(n, dtype=bool)

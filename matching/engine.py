@@ -412,7 +412,7 @@ def _combine(problem: Problem, parts: list[dict[str, np.ndarray]]) -> MatchResul
     """:func:`combine` on a list it owns: the list is emptied once the graph is built.
 
     Dropping the scored chunks before solving lowers the peak memory by their size (a 10k x 1k full graph: its
-    ~3M edges as int32/int32/float32, 36 MB) when nobody else holds them, as in :func:`match`.
+    ~3M edges as int32/float32, 24 MB) when nobody else holds them, as in :func:`match`.
     """
     config = problem.config
     seconds = dict(problem.seconds)
