@@ -247,7 +247,11 @@ def test_ranks_within_rows_agree_dense_and_sorted(monkeypatch):
         assert dense[at[expected]].tolist() == list(range(at.size))
 
 
-def test_contributions_are_the_products_of_the_weighted_rows():
+@pytest.mark.parametrize("ratio", [0, 4, 10**9])  # look up from either side / merge both sides' rows
+def test_contributions_are_the_products_of_the_weighted_rows(monkeypatch, ratio):
+    import matching.features as features_module
+
+    monkeypatch.setattr(features_module, "LOOKUP_RATIO", ratio)
     mentees, mentors = program(90, 30, seed=4)
     profiles = build_profiles(mentees, mentors)
     rng = np.random.default_rng(8)
