@@ -27,7 +27,7 @@ from matching.data import (
     Mentee,
     Mentor,
 )
-from matching.features import Profiles, quantised_weights
+from matching.features import PRODUCT_BITS, Profiles, quantised_weights
 
 __all__ = ["MAX_AREAS", "MAX_TERMS", "explain"]
 
@@ -54,9 +54,13 @@ def _group(*keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Group equal key tuples: the first position of each group, and each position's group.
 
     Float keys are compared bit for bit (view them as integers first), so equal groups hold identical numbers.
+    Integer keys whose ranges fit are packed into one (one stable sort instead of a lexsort: the same order).
     """
     n = keys[0].shape[0]
-    order = np.lexsort(keys[::-1])
+    packed = _packed(keys)
+    if packed is not None:
+        keys = (packed,)
+    order = np.argsort(keys[0], kind="stable") if len(keys) == 1 else np.lexsort(keys[::-1])
     new = np.zeros(n, dtype=bool)
     if n:
         new[0] = True
@@ -66,6 +70,34 @@ def _group(*keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     inverse = np.empty(n, dtype=np.int64)
     inverse[order] = np.cumsum(new) - 1
     return order[new], inverse
+
+
+def _packed(keys: Sequence[np.ndarray]) -> np.ndarray | None:
+    """One int64 key ordering like the key tuples (the first key most significant), or None if they do not fit."""
+    if len(keys) < 2 or not keys[0].shape[0] or any(key.dtype.kind not in "iub" for key in keys):
+        return None
+    bounds = [(int(key.min()), int(key.max())) for key in keys]
+    spans = [hi - lo + 1 for lo, hi in bounds]
+    if np.prod(spans, dtype=object) >= 1 << 62:
+        return None
+    packed = np.zeros(keys[0].shape[0], dtype=np.int64)
+    for key, (lo, _), span in zip(keys, bounds, spans):
+        packed *= span
+        packed += key.astype(np.int64) - lo
+    return packed
+
+
+def _float_key(values: np.ndarray) -> np.ndarray:
+    """An int64 key per float64 value that is equal exactly when the bits are, and packs when it can.
+
+    The fixed-point numbers explanations group (contributions and values, multiples of 2^-22 below 4) become
+    their integer multiples of 2^-22; anything else (or a -0.0, equal to 0.0 but not the same bits) keeps its bits.
+    """
+    scaled = np.asarray(values, dtype=np.float64) * float(1 << PRODUCT_BITS)  # exact: a power of two
+    whole = np.rint(scaled)
+    if np.array_equal(whole, scaled) and np.all(np.abs(whole) < 2.0**40) and not np.signbit(scaled[whole == 0]).any():
+        return whole.astype(np.int64)
+    return _bits(values)
 
 
 def _spread(items: Sequence, index: np.ndarray) -> list:
@@ -395,9 +427,9 @@ def explain(
         texts = [*texts, _neutral_note(name, False), _neutral_note(name, True)]
         # Factor scores are immutable, so equal ones are shared: few distinct values for most factors.
         # A value is its contribution over the arithmetic weight when that is not 0, so it needs no key then.
-        keys = [_bits(contributions[name]), note_ids]
+        keys = [_float_key(contributions[name]), note_ids]
         if arithmetic_weights[name] <= 0:
-            keys.insert(1, _bits(values[name]))
+            keys.insert(1, _float_key(values[name]))
         firsts, inverse = _group(*keys)
         weight = float(weights[name])
         made = _instances(

@@ -272,3 +272,26 @@ def test_top_entries_per_row_by_value_then_column():
         assert got == expected
     cols, ptr = _row_entries(matrix.copy())
     assert [cols[a:b].tolist() for a, b in pairwise(ptr.tolist())] == [np.flatnonzero(r).tolist() for r in dense]
+
+
+def test_packed_grouping_matches_the_lexsort():
+    from matching.explain import _float_key, _group, _packed
+
+    rng = np.random.default_rng(2)
+    a = rng.integers(-3, 4, 500)
+    b = rng.integers(0, 2, 500).astype(bool)
+    c = rng.integers(0, 1000, 500)
+    packed = _packed((a, b, c))
+    assert packed is not None
+    firsts, inverse = _group(a, b, c)
+    tuples = list(zip(a.tolist(), b.tolist(), c.tolist()))
+    assert sorted(firsts.tolist()) == [tuples.index(t) for t in dict.fromkeys(tuples)]
+    for t, g in zip(tuples, inverse.tolist()):
+        assert tuples[firsts[g]] == t
+    assert _packed((a, np.arange(500) << 40, np.arange(500) << 40)) is None  # too wide: lexsort
+    # Fixed-point floats become integers; anything else, and -0.0, keeps its bits (grouped apart from 0.0).
+    grid = np.array([0.25, 0.0, 3 * 2.0**-22, 0.25])
+    assert _float_key(grid).tolist() == [1 << 20, 0, 3, 1 << 20]
+    for odd in ([0.1, 0.2], [0.0, -0.0], [np.nan, 0.5], [2.0**50, 0.0]):
+        values = np.array(odd)
+        assert np.array_equal(_float_key(values), values.view(np.int64))
