@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from matching.candidates import Scorer, _row_thresholds, _top_per_group, as_scores
+from matching.candidates import Scorer, _row_thresholds, _top_per_group, ahead, as_scores
 from matching.features import PRODUCT_BITS, quantise
 
 __all__ = ["ITERATIONS", "PER_ROW", "SAMPLE_SHARE", "estimate_prices"]
@@ -89,8 +89,9 @@ def _sample_edges(scorer: Scorer, rows: np.ndarray, per_row: int, prices: np.nda
     k = min(per_row, scorer.n_mentors)
     shift = None if prices is None else np.asarray(prices, dtype=np.float32)
     key = None
-    for lo in range(0, rows.size, step):
-        scores = _allowed_scores(scorer, rows[lo : lo + step])
+    starts = range(0, rows.size, step)
+    blocks = ahead(lambda lo: _allowed_scores(scorer, rows[lo : lo + step]), starts)  # the next block's GEMM overlaps
+    for lo, scores in zip(starts, blocks):
         if shift is not None:
             key = np.subtract(scores, shift[None, :], out=key[: scores.shape[0]] if key is not None else None)
         r, c = _top_finite(scores if shift is None else key, k)
