@@ -63,6 +63,35 @@ def group_order(groups: np.ndarray, key: np.ndarray) -> np.ndarray:
     return by_key[np.argsort(g, kind="stable")]
 
 
+def top_in_groups(values: np.ndarray, counts: np.ndarray, need: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of each group's ``min(need, count)`` largest values, largest first, and how many per group.
+
+    Groups are consecutive runs of ``values`` of sizes ``counts``. Equal values keep their order, so the result is
+    the head of each group after a stable sort by descending value, found by ``need`` rounds of segmented maxima
+    (the groups still needing more are compacted) instead of a sort of every value.
+    """
+    take = np.minimum(counts, need)
+    out_first = np.cumsum(take) - take
+    out = np.empty(int(take.sum()), dtype=np.int64)
+    gid = np.flatnonzero(take > 0)
+    lens = counts[gid]
+    pos = concat_ranges((np.cumsum(counts) - counts)[gid], lens)
+    vals = values[pos]
+    r = 0
+    while gid.size:
+        seg = np.cumsum(lens) - lens
+        v = np.maximum.reduceat(vals, seg)
+        hit = np.minimum.reduceat(np.where(vals == np.repeat(v, lens), np.arange(vals.size), vals.size), seg)
+        out[out_first[gid] + r] = pos[hit]
+        vals[hit] = -np.inf
+        r += 1
+        live = take[gid] > r
+        if not live.all():
+            sel = concat_ranges(seg[live], lens[live])
+            gid, lens, pos, vals = gid[live], lens[live], pos[sel], vals[sel]
+    return out, take
+
+
 class Auction:
     """State and moves of the auction on one graph.
 
@@ -435,7 +464,11 @@ class Auction:
             core, core_rows = idx[tight], owner[tight].astype(np.int64)
             del idx, tight
         del reduced, owner
-        order = np.argsort(self.mentor[core], kind="stable")
+        cols = self.mentor[core]
+        if self.m <= 1 << 16:
+            cols = cols.astype(np.uint16)  # numpy sorts 16-bit keys by radix (stable, same order)
+        order = np.argsort(cols, kind="stable")
+        del cols
         core, core_rows = core[order], core_rows[order]
         colptr = np.zeros(self.m + 1, dtype=np.int64)
         np.cumsum(np.bincount(self.mentor[core], minlength=self.m), out=colptr[1:])
@@ -450,10 +483,13 @@ class Auction:
             else:
                 self._reverse_round(spare, eps)
 
-    def _ranked_candidates(
+    def _candidates(
         self, spare: np.ndarray, edges: np.ndarray, cand: np.ndarray, colptr: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(owner, mentee, edge, beta) of the mentees each spare mentor could attract, best first."""
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The mentees each spare mentor could attract: (mentee, edge, beta, how many per mentor).
+
+        Grouped by mentor in the order of ``spare``, in column order within a mentor (not ranked).
+        """
         lens = colptr[spare + 1] - colptr[spare]
         idx = concat_ranges(colptr[spare], lens)
         owner = np.repeat(spare, lens)
@@ -461,37 +497,47 @@ class Auction:
         edge = edges[idx].astype(np.int64)
         beta = self.w[edge] - np.where(self.a[mentee] >= 0, self.w[self.ae[mentee]] - self.bid[mentee], 0.0)
         keep = (beta > 0) & (self.a[mentee] != owner)
-        owner, mentee, edge, beta = owner[keep], mentee[keep], edge[keep], beta[keep]
-        order = group_order(owner, beta)
-        return owner[order], mentee[order], edge[order], beta[order]
+        count = np.bincount(np.repeat(np.arange(spare.size), lens)[keep], minlength=spare.size)
+        return mentee[keep], edge[keep], beta[keep], count
 
     def _reverse_round(self, spare: np.ndarray, eps: float) -> None:
-        """One vectorised reverse round for many spare mentors at once."""
+        """One vectorised reverse round for many spare mentors at once.
+
+        Only each mentor's ``need`` best candidates matter (its ``free`` offers and the next one, which sets the
+        price), so they are selected per mentor (:func:`top_in_groups`) instead of sorting every candidate.
+        """
         core, core_rows, colptr, _, bound = self._core
-        m = self.m
         need = self.caps[spare] - self.held[spare] + 1
-        owner, mentee, edge, beta = self._ranked_candidates(spare, core, core_rows, colptr)
-        count = np.bincount(owner, minlength=m)[spare]
-        first = np.cumsum(count) - count
-        last = max(beta.size - 1, 0)
-        kth = np.where(count >= need, beta[np.minimum(first + need - 1, last)] if beta.size else -np.inf, -np.inf)
+        mentee, edge, beta, count = self._candidates(spare, core, core_rows, colptr)
+        top, take = top_in_groups(beta, count, need)
+        first = np.cumsum(take) - take
+        kth = np.full(spare.size, -np.inf)
+        full = count >= need
+        kth[full] = beta[top[first[full] + need[full] - 1]]
         unsure = (kth < bound[spare]) & (bound[spare] > eps)
         if unsure.any():
             edges, cand, ptr = self.columns()
-            o2, m2, e2, b2 = self._ranked_candidates(spare[unsure], edges, cand, np.asarray(ptr))
-            keep = ~np.repeat(unsure, count)
-            owner = np.concatenate([owner[keep], o2])
-            mentee = np.concatenate([mentee[keep], m2])
-            edge = np.concatenate([edge[keep], e2])
-            beta = np.concatenate([beta[keep], b2])
-            order = group_order(owner, beta)
-            owner, mentee, edge, beta = owner[order], mentee[order], edge[order], beta[order]
-            count = np.bincount(owner, minlength=m)[spare]
-            first = np.cumsum(count) - count
-            last = max(beta.size - 1, 0)
+            m2, e2, b2, c2 = self._candidates(spare[unsure], edges, cand, np.asarray(ptr))
+            top2, take2 = top_in_groups(b2, c2, need[unsure])
+            sure = ~unsure
+            keep = np.repeat(sure, take)
+            parts = np.concatenate([np.repeat(spare[sure], take[sure]), np.repeat(spare[unsure], take2)])
+            order = np.argsort(parts, kind="stable")
+            mentee = np.concatenate([mentee[top[keep]], m2[top2]])[order]
+            edge = np.concatenate([edge[top[keep]], e2[top2]])[order]
+            beta = np.concatenate([beta[top[keep]], b2[top2]])[order]
+            count[unsure] = c2
+            take[unsure] = take2
+            first = np.cumsum(take) - take
+        else:
+            mentee, edge, beta = mentee[top], edge[top], beta[top]
+        owner = np.repeat(spare, take)
+        count = take  # only the selected candidates from here on (ranks below need)
         rank = np.arange(owner.size) - np.repeat(first, count)
         free = need - 1
-        beta_next = np.where(count > free, beta[np.minimum(first + free, last)] if beta.size else 0.0, -np.inf)
+        beta_next = np.full(spare.size, -np.inf)
+        more = count > free
+        beta_next[more] = beta[first[more] + free[more]]
         price = np.maximum(0.0, beta_next - eps)
         self.p[spare] = price
         self.r[spare] = price
