@@ -285,9 +285,14 @@ def _terms_notes(term_cols: np.ndarray, term_ptr: np.ndarray, labels: Sequence[s
         at = counts == k
         if not at.any():
             continue
-        parts = [names[column[firsts[at]]].tolist() for column in cited[:k]]
-        template = _TERMS.format(", ".join(["%s"] * k))  # terms are str: "%s" prints them as they are
-        texts[at] = list(map(template.__mod__, zip(*parts)))
+        # head, term, ", ", term, ..., tail joined per note (str.join is twice as fast as %-formatting here)
+        head, tail = _TERMS.split("{}")
+        pieces = [repeat(head)]
+        for j, column in enumerate(cited[:k]):
+            pieces += [repeat(", ")] if j else []
+            pieces.append(names[column[firsts[at]]].tolist())
+        pieces.append(repeat(tail))
+        texts[at] = list(map("".join, zip(*pieces)))
     return inverse, texts.tolist()
 
 
