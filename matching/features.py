@@ -57,7 +57,7 @@ from the score (documented in the README: the cosine then counts only the kept t
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain
 
 import numpy as np
@@ -189,27 +189,61 @@ class Factor:
     mentee_bits: int
     labels: tuple[str, ...]
 
+    #: The rounded performance rows of every mentee per weight (see :meth:`mentee_side`), made once.
+    rounded_shares: dict[float, np.ndarray] = field(default_factory=dict, repr=False)
+
     def mentee_side(self, weight: float, rows: np.ndarray) -> sp.csr_matrix:
         """Return the fixed-point weighted mentee rows ``quantise(weight * U[rows])`` (``weight`` quantised).
 
         For performance the rows' entries (need shares summing to 1) are rounded by the largest remainder
         method so that each row still sums to the fallback column's weight: the value stays an unbiased convex
-        combination of the mentor's strengths instead of leaking weight to the fallback.
+        combination of the mentor's strengths instead of leaking weight to the fallback. Rounding ranks each
+        row's entries, so it is done once per weight for every mentee (fusing and explaining read it again).
         """
-        block = self.mentee[rows]
-        data = quantise(weight * block.data, self.mentee_bits)
-        if self.fallback is not None and data.size:
-            scale = float(1 << self.mentee_bits)
-            counts = np.diff(block.indptr)
-            row_of = np.repeat(np.arange(block.shape[0]), counts)
-            target = self.fallback_weight(weight) * scale
-            short = np.rint(target - np.bincount(row_of, weights=data * scale, minlength=block.shape[0]))
-            remainder = weight * block.data * scale - data * scale
-            rank = _rank_in_row(-remainder, row_of, block.indices, block.indptr, block.shape[1])
-            data[rank < short[row_of]] += 1.0 / scale
-        out = sp.csr_matrix((data, block.indices.copy(), block.indptr.copy()), block.shape)
+        if self.fallback is None:
+            block = self.mentee[rows]
+            data = quantise(weight * block.data, self.mentee_bits)
+            out = sp.csr_matrix((data, block.indices.copy(), block.indptr.copy()), block.shape)
+        else:
+            entries = self._rounded_entries(weight)
+            every = sp.csr_matrix((entries, self.mentee.indices, self.mentee.indptr), self.mentee.shape)
+            block = every[rows]  # new arrays: the shared index arrays are never modified
+            out = sp.csr_matrix((block.data.astype(np.float64), block.indices, block.indptr), block.shape)
         out.eliminate_zeros()
         return out
+
+    def _rounded_entries(self, weight: float) -> np.ndarray:
+        """The weighted, largest-remainder rounded entries of every mentee row (aligned with ``mentee.data``).
+
+        Stored as float32, which holds them exactly (multiples of 2^-NEED_BITS below 2); made a block of rows at
+        a time, so the float64 temporaries never exist for every row at once.
+        """
+        done = self.rounded_shares.get(weight)
+        if done is not None:
+            return done
+        out = np.empty(self.mentee.nnz, dtype=np.float32)
+        indptr = self.mentee.indptr
+        for lo in range(0, self.mentee.shape[0], _FUSE_ROWS):
+            hi = min(lo + _FUSE_ROWS, self.mentee.shape[0])
+            block = self.mentee[lo:hi]
+            out[indptr[lo] : indptr[hi]] = self._round_rows(weight, block)
+        self.rounded_shares[weight] = out
+        return out
+
+    def _round_rows(self, weight: float, block: sp.csr_matrix) -> np.ndarray:
+        """``quantise(weight * block.data)`` with the units each row lacks of the fallback weight handed back."""
+        data = quantise(weight * block.data, self.mentee_bits)
+        if not data.size:
+            return data
+        scale = float(1 << self.mentee_bits)
+        counts = np.diff(block.indptr)
+        row_of = np.repeat(np.arange(block.shape[0]), counts)
+        target = self.fallback_weight(weight) * scale
+        short = np.rint(target - np.bincount(row_of, weights=data * scale, minlength=block.shape[0]))
+        remainder = weight * block.data * scale - data * scale
+        rank = _rank_in_row(-remainder, row_of, block.indices, block.indptr, block.shape[1])
+        np.add(data, 1.0 / scale, out=data, where=rank < short[row_of])
+        return data
 
     def fallback_weight(self, weight: float) -> float:
         """The mentee-side entry of the fallback column (it meets a fixed-point ``f_j``)."""

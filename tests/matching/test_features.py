@@ -269,3 +269,24 @@ def test_contributions_are_the_products_of_the_weighted_rows(monkeypatch, ratio)
         expected = np.where(known, dots, weight * NEUTRAL_VALUE)
         got = factor.contributions(weight, rows, cols, kept if name == "aspirations" else None)
         assert np.array_equal(got, expected), name
+
+
+@pytest.mark.parametrize("rows_per_block", [1, 5, 4096])
+def test_rounded_need_shares_keep_each_rows_sum(monkeypatch, rows_per_block):
+    import matching.features as features_module
+
+    monkeypatch.setattr(features_module, "_FUSE_ROWS", rows_per_block)
+    mentees, mentors = program(80, 10, seed=12)
+    factor = build_profiles(mentees, mentors).factors["performance"]
+    weight = quantised_weights(DEFAULT_WEIGHTS)["performance"]
+    rows = np.r_[np.arange(79, 30, -1), np.arange(31), 7]  # any order, repeats
+    side = factor.mentee_side(weight, rows)
+    scale = 2.0**features_module.NEED_BITS
+    assert np.array_equal(side.data * scale, np.rint(side.data * scale))  # fixed point
+    has_areas = np.diff(factor.mentee.indptr)[rows] > 0
+    sums = np.asarray(side.sum(axis=1)).ravel()
+    assert np.array_equal(sums[has_areas], np.full(has_areas.sum(), factor.fallback_weight(weight)))
+    # Each row rounds on its own: a subset of rows reads what the whole program's rows hold.
+    whole = factor.mentee_side(weight, np.arange(80))
+    assert (side != whole[rows]).nnz == 0
+    assert list(factor.rounded_shares) == [weight]  # made once for this weight
