@@ -526,7 +526,6 @@ class Auction:
             mentee = np.concatenate([mentee[top[keep]], m2[top2]])[order]
             edge = np.concatenate([edge[top[keep]], e2[top2]])[order]
             beta = np.concatenate([beta[top[keep]], b2[top2]])[order]
-            count[unsure] = c2
             take[unsure] = take2
             first = np.cumsum(take) - take
         else:

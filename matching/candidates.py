@@ -510,8 +510,8 @@ def _blocks(
     """Yield ``(start, stop, scores, mentor-side scores)`` of rows ``lo..hi-1`` chunk by chunk, one chunk ahead.
 
     The next chunk is multiplied (see :func:`ahead`) while the caller selects from the current one. Two buffers
-    alternate; a block is valid until the caller asks for the one after the next, which the loop in
-    :func:`score_rows` never keeps.
+    alternate, so a block is overwritten as soon as the caller asks for the next one: the loop in
+    :func:`score_rows` keeps nothing of a block but copies.
     """
     b = min(chunk, max(hi - lo, 0))
     m = scorer.n_mentors
