@@ -197,8 +197,12 @@ def _row_thresholds(s: np.ndarray, k: int) -> np.ndarray:
         return np.partition(s, m - k, axis=1)[:, m - k]
     full = n_blocks * size
     # Block t holds columns t, t + n_blocks, t + 2 n_blocks, ... (any partition of the columns gives the bound):
-    # the reduction is then an elementwise maximum over contiguous rows of n_blocks, about twice as fast.
-    maxima = s[:, :full].reshape(b, size, n_blocks).max(axis=1)
+    # the maxima are then a running elementwise maximum over ``size`` strided slices of n_blocks columns. numpy's
+    # reduce over that middle axis is ~7x slower than this loop (measured on a 640 x 10k chunk: 12.2 vs 1.7 ms).
+    view = s[:, :full].reshape(b, size, n_blocks)
+    maxima = view[:, 0].copy()
+    for t in range(1, size):
+        np.maximum(maxima, view[:, t], out=maxima)
     if full < m:
         maxima = np.concatenate([maxima, s[:, full:].max(axis=1, keepdims=True)], axis=1)
     return np.partition(maxima, maxima.shape[1] - k, axis=1)[:, maxima.shape[1] - k]
