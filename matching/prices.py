@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from matching.candidates import Scorer, _row_thresholds, _top_per_group, ahead, as_scores
+from matching.candidates import Scorer, _row_thresholds, _top_per_group, ahead, as_scores, forbid_below
 from matching.features import PRODUCT_BITS, quantise
 
 __all__ = ["ITERATIONS", "PER_ROW", "SAMPLE_SHARE", "estimate_prices"]
@@ -58,7 +58,7 @@ def _allowed_scores(scorer: Scorer, rows: np.ndarray) -> np.ndarray:
     ceiling = np.float32(scorer.min_score)
     if float(ceiling) < scorer.min_score:
         ceiling = np.nextafter(ceiling, np.float32(np.inf))
-    np.copyto(s, np.float32(-np.inf), where=s < ceiling)
+    forbid_below(s, ceiling)
     a, b = np.searchsorted(scorer.bonus_rows, [lo, hi])
     br, bc, bv = scorer.bonus_rows[a:b], scorer.bonus_cols[a:b], scorer.bonus[a:b]
     at = np.searchsorted(rows, br)

@@ -342,3 +342,25 @@ def test_blocks_computed_ahead_are_the_chunks_scores_and_errors_reach_the_caller
     object.__setattr__(broken, "raw", fail)
     with pytest.raises(Failing):
         list(_blocks(broken, 0, 50, 8, guided=False))
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    shape=st.tuples(st.integers(0, 7), st.integers(0, 9)),
+    dtype=st.sampled_from([np.float32, np.float64]),
+    per_column=st.booleans(),
+)
+def test_forbid_below_is_a_masked_write(seed, shape, dtype, per_column):
+    from matching.candidates import forbid_below
+
+    rng = np.random.default_rng(seed)
+    s = quantise(rng.random(shape) * 2 - 0.5, 22).astype(dtype)
+    s[rng.random(shape) < 0.2] = -np.inf
+    limit = (rng.random(shape[1]) if per_column else rng.random()) * 0.8
+    limit = np.asarray(limit, dtype=dtype)
+    expected = np.where(s < limit, -np.inf, s).astype(dtype)
+    got = forbid_below(s, limit)
+    assert got is s and got.dtype == dtype
+    assert np.array_equal(got, expected)
+    assert np.array_equal(np.signbit(got), np.signbit(expected))  # an allowed 0.0 stays +0.0
