@@ -225,25 +225,34 @@ def _row_thresholds(s: np.ndarray, k: int) -> np.ndarray:
     return np.partition(maxima, maxima.shape[1] - k, axis=1)[:, maxima.shape[1] - k]
 
 
+def _keys(group: np.ndarray, value: np.ndarray, other: np.ndarray, n_group: int, n_other: int) -> np.ndarray | None:
+    """One int64 per entry ordering entries by (group asc, value desc, other asc), or None if it cannot.
+
+    The key is ``(group * 2^24 + (2^24 - 1 - (value + 2) / 2^-22)) * n_other + other``, for values on the grid in
+    [-2, 2) and ``group < n_group``, ``other < n_other``; None when it would not fit in 63 bits or the values are
+    off that range. Equal keys mean equal entries.
+    """
+    if n_group * n_other * float(1 << _VALUE_BITS) >= float(1 << 62):
+        return None
+    if value.size and not (value.min() >= -_VALUE_SHIFT and value.max() < _VALUE_SHIFT):
+        return None
+    q = np.rint((np.asarray(value, dtype=np.float64) + _VALUE_SHIFT) * (1.0 / SCORE_QUANTUM)).astype(np.int64)
+    return ((np.asarray(group, dtype=np.int64) << _VALUE_BITS) | (_VALUE_MAX - q)) * n_other + other
+
+
 def _order(group: np.ndarray, value: np.ndarray, other: np.ndarray) -> np.ndarray:
     """The order of entries by (group asc, value desc, other asc), for values on the grid in [0, 2).
 
-    Packs the three into one int64 key, ``(group * 2^24 + (2^24 - 1 - (value + 2) / 2^-22)) * n_other + other``, and
-    sorts that: one integer sort (vectorised with AVX-512 in numpy >= 1.26) instead of a three-key lexsort,
-    several times faster on the millions of entries of a full graph. The (group, other) pairs are distinct, so
-    the keys are and the order is unique. Falls back to ``lexsort`` if the key would not fit in 63 bits or the
-    values are not fixed-point numbers in [-2, 2).
+    Sorts one packed int64 key (:func:`_keys`): one integer sort (vectorised with AVX-512 in numpy >= 1.26)
+    instead of a three-key lexsort, several times faster on the millions of entries of a full graph. The
+    (group, other) pairs are distinct, so the keys are and the order is unique. Falls back to ``lexsort`` when
+    the key does not fit.
     """
     if group.size == 0:
         return np.zeros(0, dtype=np.int64)
-    n_other = int(other.max()) + 1
-    n_group = int(group.max()) + 1
-    if n_group * n_other * float(1 << _VALUE_BITS) >= float(1 << 62) or not (
-        value.min() >= -_VALUE_SHIFT and value.max() < _VALUE_SHIFT
-    ):
+    key = _keys(group, value, other, int(group.max()) + 1, int(other.max()) + 1)
+    if key is None:
         return np.lexsort((other, -value, group))
-    q = np.rint((np.asarray(value, dtype=np.float64) + _VALUE_SHIFT) * (1.0 / SCORE_QUANTUM)).astype(np.int64)
-    key = ((group.astype(np.int64) << _VALUE_BITS) | (_VALUE_MAX - q)) * n_other + other
     return np.argsort(key)
 
 
@@ -659,15 +668,24 @@ def assemble(
         kept_count[a:b] = p["counts"]
     own_end = np.cumsum(kept_count)  # one past each row's last own edge
     guided = scorer.guide is not None and not full
+    at = None  # where each extra goes among the own edges (default: after its row's own edges)
+    resort = False
     if er.size and guided:
         # Price-guided rows are not each row's top by score, so an extra may rank anywhere in its row: drop the
-        # extras already among the row's own edges, then order every edge of the touched rows by score.
+        # extras already among the row's own edges and insert the others at their rank.
         _, uniq = np.unique(er * m + ec, return_index=True)
         er, ec, ev, ea = er[uniq], ec[uniq], ev[uniq], ea[uniq]
-        own_rows = np.repeat(np.arange(n, dtype=np.int64), kept_count)
-        fresh = ~np.isin(er * m + ec, own_rows * m + cols)
-        del own_rows
+        at, fresh = _ranks((np.repeat(np.arange(n, dtype=np.int64), kept_count), vals, cols), (er, ev, ec), n, m)
+        resort = at is None
+        if resort:  # keys too wide to pack: membership by pair, then every touched row re-sorted below
+            own_rows = np.repeat(np.arange(n, dtype=np.int64), kept_count)
+            fresh = ~np.isin(er * m + ec, own_rows * m + cols)
+            del own_rows
         er, ec, ev, ea = er[fresh], ec[fresh], ev[fresh], ea[fresh]
+        if not resort:
+            at = at[fresh]
+            order = np.lexsort((ec, -ev, er))  # np.insert keeps the given order at equal positions
+            er, ec, ev, ea, at = er[order], ec[order], ev[order], ea[order], at[order]
     elif er.size and not full:
         # An extra edge is new unless its row kept all its allowed pairs or it ranks within the row's top-K.
         last_val = np.full(n, np.inf)
@@ -689,13 +707,14 @@ def assemble(
     extra_count = np.bincount(er, minlength=n)
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(kept_count + extra_count, out=indptr[1:])
-    at = own_end[er]
+    if at is None:
+        at = own_end[er]
     mentor = np.insert(cols.astype(np.int32, copy=False), at, ec.astype(np.int32))
     # Scores are float32 fixed-point numbers (the extras too): inserting in float32 and widening is exact.
     score = np.insert(vals.astype(np.float32, copy=False), at, ev.astype(np.float32)).astype(np.float64)
     mentor_side = np.insert(alts, at, ea.astype(np.float32)).astype(np.float64) if has_alt else None
     del cols, vals, alts, at
-    if guided and er.size:
+    if resort and er.size:
         edge_rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
         touched = np.zeros(n, dtype=bool)
         touched[er] = True
@@ -717,6 +736,21 @@ def assemble(
     graph = CandidateGraph(n, m, indptr, mentor, score)
     release()
     return graph, (mentor_side if mentor_side is not None else score)
+
+
+def _ranks(own: tuple[np.ndarray, ...], extra: tuple[np.ndarray, ...], n: int, m: int):
+    """Where extra edges go among a graph's own edges, and which are new: (positions, is new) or (None, None).
+
+    The own edges are grouped by row, each row by (score desc, column asc), so their packed keys (:func:`_keys`)
+    are ascending and a binary search gives each extra its rank in its row and tells whether it is there
+    already: no sort or set operation on the millions of own edges. (None, None) when the keys do not fit.
+    """
+    own, extra = _keys(*own, n, m), _keys(*extra, n, m)  # each (rows, scores, columns)
+    if own is None or extra is None:
+        return None, None
+    at = np.searchsorted(own, extra)
+    fresh = own[np.minimum(at, own.size - 1)] != extra if own.size else np.ones(extra.size, dtype=bool)
+    return at, fresh
 
 
 def build_graph(
