@@ -74,9 +74,7 @@ def as_scores(values: np.ndarray) -> np.ndarray:
 def chunk_rows(n_mentors: int) -> int:
     """Mentees per chunk: about 6.5M scores (26 MB of float32), at most 2048 rows.
 
-    Two chunks are in memory at once (one multiplied while the other is selected from, see :func:`_blocks`).
-    At 100k x 10k (d = 512) 640-row chunks keep the pass's peak below that of one 960-row chunk with full-size
-    masks, and the GEMM runs at the same rate (55-60 GFLOP/s here from 512 to 1024 rows).
+    At 100k x 10k (d = 512) that is 640 rows, and the GEMM runs at the same rate from 512 to 1024 rows.
     """
     return int(max(64, min(2048, (6_500_000 // max(n_mentors, 1)) // 64 * 64)))
 
@@ -415,8 +413,9 @@ def score_rows(
     n_own = 0
     counts = np.zeros(max(hi - lo, 0), dtype=np.int32)
     prefs: list[tuple[np.ndarray, ...]] = []
-    masks = [np.empty((min(chunk, _SELECT_ROWS, max(hi - lo, 0)), m), dtype=bool) for _ in range(2)]
+    masks = [np.empty((min(chunk, _SELECT_ROWS, max(hi - lo, 0)), m), dtype=bool) for _ in range(4)]
     guided = not full and scorer.guide is not None
+    shift = limit = None
     if guided:
         shift = np.asarray(scorer.prices, dtype=np.float32)  # score = reduced score + price, exactly
         # Allowed iff score >= min_score iff reduced >= min_score - p (as float32, rounded down; rechecked exactly).
@@ -424,76 +423,51 @@ def score_rows(
         limit = np.where(
             limit.astype(np.float64) > scorer.min_score - scorer.prices, np.nextafter(limit, -np.inf), limit
         )
-    for start, stop, s, alt in _blocks(scorer, lo, hi, chunk, guided=guided):
-        b = stop - start
-        if guided:
-            # Forbidden pairs (below the minimum score) stay in the block: masking them costs a full pass; they
-            # are dropped from the selected entries below instead, and the few rows this leaves short redone.
-            if reverse.r and not reverse.seen:
-                reverse.first(s + shift[None, :], alt, start)
+    pick = _Picker(full, guided, min(top_k, m), floor=floor, min_score=scorer.min_score, limit=limit, shift=shift)
+    # Each chunk is scored (BLAS on every core), then its rows are split in two halves selected from on two
+    # threads (numpy releases the GIL in these loops): the phases take turns instead of overlapping, which on two
+    # cores would leave three busy threads fighting over them.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ementor-select") as pool:
+        for start, stop, s, alt in _chunks(scorer, lo, hi, chunk, guided=guided):
+            b = stop - start
+            if guided:
+                # Forbidden pairs (below the minimum score) stay in the block: masking them costs a full pass;
+                # they are dropped from the selected entries instead, and the few rows this leaves short redone.
+                if reverse.r and not reverse.seen:
+                    reverse.first(s + shift[None, :], alt, start)
+                    later = None
+                else:
+                    later = (reverse.threshold - shift) if reverse.r else None
+            elif reverse.r and not reverse.seen:
+                reverse.first(s, alt, start)
                 later = None
             else:
-                later = (reverse.threshold - shift) if reverse.r else None
-        elif reverse.r and not reverse.seen:
-            reverse.first(s, alt, start)
-            later = None
-        else:
-            later = reverse.threshold if reverse.r else None
-        # One pass finds both kinds of candidates: values reaching their row's threshold, and values above their
-        # mentor's running threshold.
-        if full:
-            th = floor
-        elif guided:
-            th = np.maximum(_row_thresholds(s, min(top_k, m)), np.float32(-4.0))
-        else:
-            th = np.maximum(_row_thresholds(s, min(top_k, m)), floor)
-        flat = _selected(s, th, later, masks)
-        rr, cc = np.divmod(flat, m)
-        vals = as_scores(s.ravel()[flat])
-        if full:  # every allowed pair: order each row, nothing to cut (no reverse records, no top-K)
-            order = _row_order(rr, vals, cc)
-            rr, cc, vals = rr[order], cc[order], vals[order]
-            del flat, order
-        else:
-            in_row = vals >= th[rr]
-            if later is not None:
-                at = ~in_row | (vals > later[cc])
-                reverse.record(s, alt, start, rr[at], cc[at], shift=shift if guided else None)
-            rr, cc, vals = rr[in_row], cc[in_row], vals[in_row]
-            if guided:
-                rr, cc, vals = _allowed_top(
-                    s, rr, cc, vals, limit=limit, shift=shift, min_score=scorer.min_score, k=min(top_k, m)
-                )
-            if rr.size > 8 * top_k * b:  # massive ties: sort those rows' values outright
-                if guided:
-                    forbid_below(s, limit[None, :])
-                top = np.argsort(-s, axis=1, kind="stable")[:, :top_k]
-                rr = np.repeat(np.arange(b), top.shape[1])
-                cc = top.ravel()
-                vals = as_scores(s[rr, cc])
-            keep = _top_per_group(rr, vals, cc, top_k)
-            rr, cc, vals = rr[keep], cc[keep], vals[keep]
-            if guided:
-                vals = vals + shift[cc]
-                order = _order(rr, vals, cc)  # the graph's rows are ordered by score
-                rr, cc, vals = rr[order], cc[order], vals[order]
-        ok = vals >= scorer.min_score
-        if not ok.all():
-            rr, cc, vals = rr[ok], cc[ok], vals[ok]
-        # Compact storage: int32 indices and float32 scores (exact: they are float32 fixed-point numbers).
-        for array, values in zip(own, (cc, vals, alt[rr, cc] if alt is not None else None)):
-            array[n_own : n_own + rr.size] = values
-        n_own += rr.size
-        counts[start - lo : stop - lo] = np.bincount(rr, minlength=b)
-        if (start - lo) // chunk % 16 == 15:
-            release()  # the chunks' temporaries, freed between live records
-        # Preference pairs outside the top-K still become candidates.
-        br, bc, _ = scorer.bonus_block(start, stop)
-        if br.size:
-            bv = as_scores(s[br, bc]) + (shift[bc] if guided else 0.0)
-            ok = bv >= scorer.min_score
-            br, bc, bv = br[ok], bc[ok], bv[ok]
-            prefs.append(_compact(br + start, bc, bv, alt[br, bc] if alt is not None else None))
+                later = reverse.threshold if reverse.r else None
+            half = b // 2 if b >= 2 * _SELECT_ROWS else b
+            other = pool.submit(pick, s[half:], later, masks[2:]) if half < b else None
+            parts = [pick(s[:half], later, masks[:2])]
+            if other is not None:
+                parts.append(tuple(x + half if k in (0, 3) else x for k, x in enumerate(other.result())))
+            rr, cc, vals, rev_rr, rev_cc = (np.concatenate([p[k] for p in parts]) for k in range(5))
+            if rev_rr.size:
+                reverse.record(s, alt, start, rev_rr, rev_cc, shift=shift if guided else None)
+            ok = vals >= scorer.min_score
+            if not ok.all():
+                rr, cc, vals = rr[ok], cc[ok], vals[ok]
+            # Compact storage: int32 indices and float32 scores (exact: they are float32 fixed-point numbers).
+            for array, values in zip(own, (cc, vals, alt[rr, cc] if alt is not None else None)):
+                array[n_own : n_own + rr.size] = values
+            n_own += rr.size
+            counts[start - lo : stop - lo] = np.bincount(rr, minlength=b)
+            if (start - lo) // chunk % 16 == 15:
+                release()  # the chunks' temporaries, freed between live records
+            # Preference pairs outside the top-K still become candidates.
+            br, bc, _ = scorer.bonus_block(start, stop)
+            if br.size:
+                bv = as_scores(s[br, bc]) + (shift[bc] if guided else 0.0)
+                ok = bv >= scorer.min_score
+                br, bc, bv = br[ok], bc[ok], bv[ok]
+                prefs.append(_compact(br + start, bc, bv, alt[br, bc] if alt is not None else None))
     reverse.merge()
     rev = _compact(reverse.rows, reverse.cols, reverse.vals, reverse.alts if scorer.alt is not None else None)
     out: dict[str, np.ndarray] = dict(zip(_FIELDS[1:], [a[:n_own] for a in own]))
@@ -534,36 +508,86 @@ def _selected(s: np.ndarray, th: np.ndarray, later: np.ndarray | None, masks: li
     return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
-def _blocks(
+def _chunks(
     scorer: Scorer, lo: int, hi: int, chunk: int, *, guided: bool
 ) -> Iterator[tuple[int, int, np.ndarray, np.ndarray | None]]:
-    """Yield ``(start, stop, scores, mentor-side scores)`` of rows ``lo..hi-1`` chunk by chunk, one chunk ahead.
+    """Yield ``(start, stop, scores, mentor-side scores)`` of rows ``lo..hi-1`` chunk by chunk.
 
-    The next chunk is multiplied (see :func:`ahead`) while the caller selects from the current one. Two buffers
-    alternate, so a block is overwritten as soon as the caller asks for the next one: the loop in
-    :func:`score_rows` keeps nothing of a block but copies.
+    One buffer is reused (a fresh 20-40 MB array per chunk would cost its page faults every time), so a block is
+    overwritten when the next one is asked for: the loop in :func:`score_rows` keeps nothing of it but copies.
     """
     b = min(chunk, max(hi - lo, 0))
     m = scorer.n_mentors
     if b == 0:
         return
-    buffers = [np.empty((b, m), dtype=np.float32) for _ in range(2)]
-    alt_buffers = [np.empty((b, m), dtype=np.float32) for _ in range(2)] if scorer.alt is not None else [None, None]
-    starts = range(lo, hi, chunk)
+    buffer = np.empty((b, m), dtype=np.float32)
+    alt_buffer = np.empty((b, m), dtype=np.float32) if scorer.alt is not None else None
+    for start in range(lo, hi, chunk):
+        stop = min(hi, start + chunk)
+        yield start, stop, *scorer.raw(start, stop, buffer, alt_buffer, guided=guided)
 
-    def compute(k: int) -> tuple[int, int, np.ndarray, np.ndarray | None]:
-        start, stop = starts[k], min(hi, starts[k] + chunk)
-        return start, stop, *scorer.raw(start, stop, buffers[k % 2], alt_buffers[k % 2], guided=guided)
 
-    yield from ahead(compute, range(len(starts)))
+class _Picker:
+    """One block's candidates (rows local to the block), with the constants of the pass.
+
+    ``__call__(s, later, masks)`` returns ``(rows, cols, values)`` of the rows' own edges, ordered by row then
+    score, and ``(rows, cols)`` of the entries above their mentor's running threshold ``later`` (none when it is
+    None). It only reads the block (but for the rare massive-ties rows of a price-guided block), so two threads
+    can pick from two halves of one block at once.
+    """
+
+    def __init__(self, full: bool, guided: bool, k: int, *, floor, min_score: float, limit, shift) -> None:
+        self.full, self.guided, self.k = full, guided, k
+        self.floor, self.min_score, self.limit, self.shift = floor, min_score, limit, shift
+
+    def __call__(self, s: np.ndarray, later: np.ndarray | None, masks: list[np.ndarray]) -> tuple[np.ndarray, ...]:
+        b, m = s.shape
+        k = self.k
+        none = np.zeros(0, dtype=np.int64)
+        # One pass finds both kinds of candidates: values reaching their row's threshold, and values above their
+        # mentor's running threshold.
+        if self.full:
+            th = self.floor
+        else:
+            th = np.maximum(_row_thresholds(s, k), np.float32(-4.0) if self.guided else self.floor)
+        flat = _selected(s, th, later, masks)
+        rr, cc = np.divmod(flat, m)
+        vals = as_scores(s.ravel()[flat])
+        if self.full:  # every allowed pair: order each row, nothing to cut (no reverse records, no top-K)
+            order = _row_order(rr, vals, cc)
+            return rr[order], cc[order], vals[order], none, none
+        in_row = vals >= th[rr]
+        rev_rr = rev_cc = none
+        if later is not None:
+            at = ~in_row | (vals > later[cc])
+            rev_rr, rev_cc = rr[at], cc[at]
+        rr, cc, vals = rr[in_row], cc[in_row], vals[in_row]
+        if self.guided:
+            rr, cc, vals = _allowed_top(
+                s, rr, cc, vals, limit=self.limit, shift=self.shift, min_score=self.min_score, k=k
+            )
+        if rr.size > 8 * k * b:  # massive ties: sort those rows' values outright
+            if self.guided:
+                forbid_below(s, self.limit[None, :])
+            top = np.argsort(-s, axis=1, kind="stable")[:, :k]
+            rr = np.repeat(np.arange(b), top.shape[1])
+            cc = top.ravel()
+            vals = as_scores(s[rr, cc])
+        keep = _top_per_group(rr, vals, cc, k)
+        rr, cc, vals = rr[keep], cc[keep], vals[keep]
+        if self.guided:
+            vals = vals + self.shift[cc]
+            order = _order(rr, vals, cc)  # the graph's rows are ordered by score
+            rr, cc, vals = rr[order], cc[order], vals[order]
+        return rr, cc, vals, rev_rr, rev_cc
 
 
 def ahead[T, R](fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
     """Yield ``fn(item)`` for each item in order, computing the next one in a background thread meanwhile.
 
-    For chunked scoring: the product runs in BLAS and the caller's selection in numpy, both without the GIL, so
-    the selection's single thread fills the time BLAS leaves idle (measured at 100k x 10k: ~200 ms of GEMM and
-    ~45 ms of selection per 960-row chunk, in turn without this).
+    For the price sample's blocks (``matching.prices``): the product runs in BLAS and the caller's selection in
+    numpy, both without the GIL, so where BLAS is slow the selection's single thread fills the time it leaves
+    idle (on a fast BLAS it makes no difference: 100k x 10k sample, 1.75-2.08 s either way).
     """
     items = list(items)
     if len(items) <= 1:

@@ -320,28 +320,51 @@ def test_row_order_equals_the_three_key_order_on_block_listings():
     assert _row_order(rr[:0], vals[:0], cc[:0]).size == 0
 
 
-def test_blocks_computed_ahead_are_the_chunks_scores_and_errors_reach_the_caller():
-    from matching.candidates import _blocks
+def test_chunks_are_the_scores_of_each_row_range():
+    from matching.candidates import _chunks
 
     scorer = _scorer(50, 20, 3, n_excluded=30, alt=True)
     seen = []
-    for start, stop, s, alt in _blocks(scorer, 3, 50, 8, guided=False):
+    for start, stop, s, alt in _chunks(scorer, 3, 50, 8, guided=False):
         expected, expected_alt = scorer.raw(start, stop)
-        # The next chunk is being multiplied meanwhile: this one must stay intact while the caller holds it.
         assert np.array_equal(s, expected) and np.array_equal(alt, expected_alt)
         seen.append((start, stop))
     assert seen == [(lo, min(50, lo + 8)) for lo in range(3, 50, 8)]
 
+
+def test_ahead_yields_in_order_and_errors_reach_the_caller():
+    from matching.candidates import ahead
+
+    assert list(ahead(lambda x: x * x, range(7))) == [x * x for x in range(7)]
+    assert list(ahead(lambda x: x, [])) == []
+
     class Failing(Exception):
         pass
 
-    def fail(*args, **kwargs):
-        raise Failing
+    def fail(x):
+        if x == 3:
+            raise Failing
+        return x
 
-    broken = Scorer(scorer.fused, None, 0.0, scorer.excluded_rows, scorer.excluded_cols, *[np.zeros(0)] * 3)
-    object.__setattr__(broken, "raw", fail)
     with pytest.raises(Failing):
-        list(_blocks(broken, 0, 50, 8, guided=False))
+        list(ahead(fail, range(6)))
+
+
+@pytest.mark.parametrize(("full", "guided"), [(False, False), (False, True), (True, False)])
+def test_halves_picked_on_two_threads_give_the_same_graph(monkeypatch, full, guided):
+    """Every chunk split in halves selected from concurrently: the graph is the one of whole chunks."""
+    from matching import candidates
+
+    scorer = _scorer(90, 30, 11, min_score=0.2, penalty=True, n_excluded=40, n_bonus=30, alt=True)
+    if guided:
+        scorer = scorer.with_prices(quantise(np.random.default_rng(1).random(30) * 0.3, 22))
+    whole, whole_side = build_graph(scorer, 5, 3, full=full, chunk=32)
+    monkeypatch.setattr(candidates, "_SELECT_ROWS", 2)  # chunks of 4 rows or more are halved
+    split, split_side = build_graph(scorer, 5, 3, full=full, chunk=32)
+    assert whole.n_edges > 0
+    for a, b in ((whole.indptr, split.indptr), (whole.mentor, split.mentor), (whole.score, split.score)):
+        assert np.array_equal(a, b)
+    assert np.array_equal(whole_side, split_side)
 
 
 @settings(max_examples=30, deadline=None)
