@@ -27,7 +27,7 @@ exact on the whole problem.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
@@ -580,26 +580,6 @@ class _Picker:
             order = _order(rr, vals, cc)  # the graph's rows are ordered by score
             rr, cc, vals = rr[order], cc[order], vals[order]
         return rr, cc, vals, rev_rr, rev_cc
-
-
-def ahead[T, R](fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
-    """Yield ``fn(item)`` for each item in order, computing the next one in a background thread meanwhile.
-
-    For the price sample's blocks (``matching.prices``): the product runs in BLAS and the caller's selection in
-    numpy, both without the GIL, so where BLAS is slow the selection's single thread fills the time it leaves
-    idle (on a fast BLAS it makes no difference: 100k x 10k sample, 1.75-2.08 s either way).
-    """
-    items = list(items)
-    if len(items) <= 1:
-        yield from map(fn, items)
-        return
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ementor-ahead") as pool:
-        pending = pool.submit(fn, items[0])
-        for k in range(len(items)):
-            current = pending.result()
-            if k + 1 < len(items):
-                pending = pool.submit(fn, items[k + 1])
-            yield current
 
 
 def _allowed_top(

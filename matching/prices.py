@@ -24,9 +24,11 @@ IEEE arithmetic only) and the prices are fixed-point numbers, so the price-shift
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
-from matching.candidates import Scorer, _row_thresholds, _top_per_group, ahead, as_scores, forbid_below
+from matching.candidates import Scorer, _row_thresholds, _top_per_group, as_scores, forbid_below
 from matching.features import PRODUCT_BITS, quantise
 
 __all__ = ["ITERATIONS", "PER_ROW", "SAMPLE_SHARE", "estimate_prices"]
@@ -41,11 +43,13 @@ ITERATIONS = 150
 STEP = 0.05
 
 
-def _allowed_scores(scorer: Scorer, rows: np.ndarray) -> np.ndarray:
-    """The solver's float32 scores of the given rows against every mentor, ``-inf`` where the pair is forbidden.
+def _allowed_scores(scorer: Scorer, rows: np.ndarray) -> tuple[np.ndarray, np.float32]:
+    """The solver's float32 scores of the given rows against every mentor, and the floor of the allowed ones.
 
-    The same numbers as ``scorer.score_rows`` (bonus included), kept in float32 (exact: fixed-point numbers) so a
-    block costs one GEMM and a few passes instead of a float64 copy.
+    The same numbers as ``scorer.score_rows`` (bonus included, on allowed pairs only; excluded pairs ``-inf``),
+    kept in float32 (exact: fixed-point numbers) so a block costs one GEMM and a few passes instead of a float64
+    copy. Pairs below the floor (the minimum score) are forbidden; the caller sets them to ``-inf``
+    (:func:`forbid_below`), half a block per thread.
     """
     s = scorer.fused.rows_scores(rows)
     lo, hi = int(rows[0]), int(rows[-1]) + 1
@@ -58,13 +62,14 @@ def _allowed_scores(scorer: Scorer, rows: np.ndarray) -> np.ndarray:
     ceiling = np.float32(scorer.min_score)
     if float(ceiling) < scorer.min_score:
         ceiling = np.nextafter(ceiling, np.float32(np.inf))
-    forbid_below(s, ceiling)
     a, b = np.searchsorted(scorer.bonus_rows, [lo, hi])
     br, bc, bv = scorer.bonus_rows[a:b], scorer.bonus_cols[a:b], scorer.bonus[a:b]
     at = np.searchsorted(rows, br)
     hit = rows[np.minimum(at, rows.size - 1)] == br
-    s[at[hit], bc[hit]] += bv[hit].astype(np.float32)  # -inf + bonus stays -inf; exact (fixed-point)
-    return s
+    at, bc, bv = at[hit], bc[hit], bv[hit].astype(np.float32)
+    allowed = s[at, bc] >= ceiling
+    s[at[allowed], bc[allowed]] += bv[allowed]  # exact (fixed-point)
+    return s, ceiling
 
 
 def _top_finite(key: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -82,22 +87,29 @@ def _top_finite(key: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 def _sample_edges(scorer: Scorer, rows: np.ndarray, per_row: int, prices: np.ndarray | None):
     """Each sampled row's best ``per_row`` allowed mentors by (reduced) score: (sample row, mentor, score).
 
-    ``prices`` must be fixed-point (multiples of 2^-22), so reduced scores are exact in float32.
+    Block by block: the GEMM on every core, then the two halves of the block selected from on two threads (as in
+    ``matching.candidates.score_rows``). ``prices`` must be fixed-point (multiples of 2^-22), so reduced scores
+    are exact in float32.
     """
     out_rows, out_cols, out_vals = [], [], []
     step = 512
     k = min(per_row, scorer.n_mentors)
     shift = None if prices is None else np.asarray(prices, dtype=np.float32)
-    key = None
-    starts = range(0, rows.size, step)
-    blocks = ahead(lambda lo: _allowed_scores(scorer, rows[lo : lo + step]), starts)  # the next block's GEMM overlaps
-    for lo, scores in zip(starts, blocks):
-        if shift is not None:
-            key = np.subtract(scores, shift[None, :], out=key[: scores.shape[0]] if key is not None else None)
-        r, c = _top_finite(scores if shift is None else key, k)
-        out_rows.append(r + lo)
-        out_cols.append(c)
-        out_vals.append(as_scores(scores[r, c]))
+
+    def pick(scores: np.ndarray, ceiling: np.float32) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        forbid_below(scores, ceiling)
+        r, c = _top_finite(scores if shift is None else scores - shift[None, :], k)
+        return r, c, as_scores(scores[r, c])
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ementor-select") as pool:
+        for lo in range(0, rows.size, step):
+            scores, ceiling = _allowed_scores(scorer, rows[lo : lo + step])
+            half = scores.shape[0] // 2
+            other = pool.submit(pick, scores[half:], ceiling)
+            parts = [pick(scores[:half], ceiling), other.result()]
+            out_rows += [parts[0][0] + lo, parts[1][0] + lo + half]
+            out_cols += [parts[0][1], parts[1][1]]
+            out_vals += [parts[0][2], parts[1][2]]
     return np.concatenate(out_rows), np.concatenate(out_cols), np.concatenate(out_vals)
 
 

@@ -332,24 +332,6 @@ def test_chunks_are_the_scores_of_each_row_range():
     assert seen == [(lo, min(50, lo + 8)) for lo in range(3, 50, 8)]
 
 
-def test_ahead_yields_in_order_and_errors_reach_the_caller():
-    from matching.candidates import ahead
-
-    assert list(ahead(lambda x: x * x, range(7))) == [x * x for x in range(7)]
-    assert list(ahead(lambda x: x, [])) == []
-
-    class Failing(Exception):
-        pass
-
-    def fail(x):
-        if x == 3:
-            raise Failing
-        return x
-
-    with pytest.raises(Failing):
-        list(ahead(fail, range(6)))
-
-
 @pytest.mark.parametrize(("full", "guided"), [(False, False), (False, True), (True, False)])
 def test_halves_picked_on_two_threads_give_the_same_graph(monkeypatch, full, guided):
     """Every chunk split in halves selected from concurrently: the graph is the one of whole chunks."""
