@@ -744,34 +744,17 @@ def _remap(
 ) -> sp.csr_matrix:
     """Build the float32 CSR (n x width) of ``[lead | block entries moved to their target columns]`` (-1: dropped).
 
-    Entries are placed directly (no stacking, no sort): within a row, the lead columns come first and each block's
-    kept entries follow in block order, and targets increase with the global column, so indices stay sorted.
+    ``target`` numbers the kept columns in increasing order, so each block's kept columns are consecutive in the
+    result: scipy's column selection and horizontal stacking (C loops) place the entries, in row order and with
+    sorted indices, without the per-entry index arithmetic of a scatter.
     """
-    n = blocks[0].shape[0] if blocks else lead.shape[0]
-    n_lead = 0 if lead is None else lead.shape[1]
-    pieces = []  # (rows, cols, values) per source, in placement order
-    if lead is not None:
-        r, c = np.nonzero(lead)
-        pieces.append((r, c, lead[r, c]))
+    parts = [] if lead is None else [sp.csr_matrix(lead.astype(np.float32))]
     for k, block in enumerate(blocks):
-        block.sort_indices()
-        rows = np.repeat(np.arange(n), np.diff(block.indptr))
-        cols = target[block.indices.astype(np.int64) + offsets[k]]
-        keep = cols >= 0
-        pieces.append((rows[keep], cols[keep] + n_lead, block.data[keep]))
-    counts = [np.bincount(r, minlength=n) for r, _, _ in pieces]
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.sum(counts, axis=0) if counts else np.zeros(n, dtype=np.int64), out=indptr[1:])
-    indices = np.empty(int(indptr[-1]), dtype=np.int32)
-    data = np.empty(int(indptr[-1]), dtype=np.float32)
-    before = np.zeros(n, dtype=np.int64)  # entries already placed in each row
-    for (rows, cols, values), count in zip(pieces, counts):
-        rank = np.arange(rows.size) - np.repeat(np.cumsum(count) - count, count)
-        at = indptr[rows] + before[rows] + rank
-        indices[at] = cols
-        data[at] = values
-        before += count
-    out = sp.csr_matrix((data, indices, indptr), shape=(n, width))
+        part = block[:, np.flatnonzero(target[offsets[k] : offsets[k + 1]] >= 0)]
+        part.sort_indices()
+        parts.append(sp.csr_matrix((part.data.astype(np.float32), part.indices, part.indptr), shape=part.shape))
+    out = sp.hstack(parts, format="csr")
+    assert out.shape[1] == width
     out.eliminate_zeros()
     return out
 
