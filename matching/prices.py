@@ -130,16 +130,18 @@ def _tatonnement(rows, cols, vals, supply: np.ndarray, iterations: int) -> np.nd
     col_block[at] = cols
     val_block = np.full((n_rows, width), -np.inf)
     val_block[at] = vals
-    every = np.arange(n_rows)
+    flat_first = np.arange(n_rows) * width  # row starts in the flattened blocks
+    col_flat = col_block.ravel()
     padded = np.zeros(m + 1)
     reduced = np.empty_like(val_block)
     scale = np.maximum(supply, 1.0)
     for step in range(iterations):
-        np.subtract(val_block, padded[col_block], out=reduced)
+        np.take(padded, col_block, out=reduced)
+        np.subtract(val_block, reduced, out=reduced)
         # The first (lowest mentor index) edge reaching the row's best reduced score.
-        first = reduced.argmax(axis=1)
-        best = reduced[every, first]
-        demand = np.bincount(col_block[every, first][best > 0], minlength=m)
+        first = reduced.argmax(axis=1) + flat_first
+        best = reduced.ravel()[first]
+        demand = np.bincount(col_flat[first[best > 0]], minlength=m)
         prices = np.maximum(0.0, prices + STEP / np.sqrt(1.0 + step) * (demand - supply) / scale)
         padded[:m] = prices
     return prices
