@@ -485,10 +485,16 @@ def _performance(
 
 def _language(mentees: Sequence[Mentee], mentors: Sequence[Mentor]):
     vocab = _Vocabulary()
-    mentee_entries = _tag_matrix([m.languages for m in mentees], vocab)
+    # Mentees repeat a few language lists: each distinct list is made a row once (first-seen order, so the
+    # columns are numbered as if every mentee were read) and mentees take their list's rows.
+    mentee_lists = [m.languages for m in mentees]
+    list_of = {langs: k for k, langs in enumerate(dict.fromkeys(mentee_lists))}
+    mentee_list = np.fromiter(map(list_of.__getitem__, mentee_lists), dtype=np.int64, count=len(mentees))
+    list_entries = _tag_matrix(list(list_of), vocab)
     mentor_entries = _tag_matrix([m.languages for m in mentors], vocab)
     n_langs = len(vocab.labels)
-    mentee_bin = _binary(mentee_entries, len(mentees), n_langs)
+    list_bin = _binary(list_entries, len(list_of), n_langs)
+    mentee_bin = list_bin[mentee_list]
     mentor_bin = _binary(mentor_entries, len(mentors), n_langs)
     groups: dict[tuple[int, ...], int] = {}
     group_sets: list[list[int]] = []
@@ -504,10 +510,11 @@ def _language(mentees: Sequence[Mentee], mentors: Sequence[Mentor]):
                 group_sets.append(list(key))
             mentor_group[j] = g
     group_bin = _csr(group_sets, None, n_langs)
-    shares = (mentee_bin @ group_bin.T).tocsr()
+    shares = (list_bin @ group_bin.T).tocsr()
     # Stored as bool (1 byte an entry instead of 8: at 100k x 10k a mentee shares a language with ~50 groups);
     # weighting it gives the same float64 numbers.
     shares = sp.csr_matrix((np.ones(shares.nnz, dtype=bool), shares.indices, shares.indptr), shape=shares.shape)
+    shares = shares[mentee_list]
     mentee_known = np.diff(mentee_bin.indptr) > 0
     mentor_known = mentor_group >= 0
     known_rows = np.flatnonzero(mentor_known)
