@@ -14,8 +14,13 @@ subgradient descent on the LP dual ``sum_i max(0, max_j s_ij - p_j) + sum_j shar
 mentee demands its best reduced-score mentor, over-demanded mentors get dearer, under-demanded ones cheaper.
 It runs twice: on each sampled mentee's best ``PER_ROW`` mentors by score, then again with its best
 ``PER_ROW`` by the first prices added, so the alternatives the prices point to are in view. Measured on the
-benchmark's program at 20k mentees x 2k mentors (K = 10): the top-K graph's optimum goes from 84.6 % to
-99.975 % of the true optimum, every mentee matched, for two scoring passes over a tenth of the mentees.
+benchmark's program at 20k mentees x 2k mentors (K = 10, a 10 % sample): the top-K graph's optimum goes from
+84.6 % to 99.975 % of the true optimum, every mentee matched.
+
+How big a sample. The two scoring passes over it are a fifth of the scoring at a 10 % sample, and the quality
+barely depends on it beyond noise (benchmark program, K = 50, share of the certified optimum reached by
+``match``; every mentee matched in each case): 100k x 10k, 10 % 99.9927 %, 7 % 99.9850 %, 5 % 99.9889 %; 20k x
+2k, 10 % 99.986 %, 5 % 99.977 %. So 5 %: at 100k it saves about 0.8 s of a 13 s end to end on this 2-core box.
 
 Prices only choose candidates; the solver and the reported scores use the true scores, and certification (when
 enabled) still proves the optimum over all pairs. Everything is deterministic (exact scores, index tie-breaks,
@@ -34,7 +39,7 @@ from matching.features import PRODUCT_BITS, quantise
 __all__ = ["ITERATIONS", "PER_ROW", "SAMPLE_SHARE", "estimate_prices"]
 
 #: Share of the mentees sampled (every ``round(1 / SAMPLE_SHARE)``-th row).
-SAMPLE_SHARE = 0.1
+SAMPLE_SHARE = 0.05
 #: Candidates per sampled mentee in each of the two rounds.
 PER_ROW = 32
 #: Tatonnement steps per round.
