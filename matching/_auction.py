@@ -18,6 +18,8 @@ Why this shape:
 
 from __future__ import annotations
 
+from concurrent.futures import Executor, ThreadPoolExecutor
+
 import numpy as np
 from scipy import sparse
 
@@ -38,6 +40,10 @@ LEADING_SHARE = 3
 # ... and only on graphs whose rows hold more than this many edges on average (measured: a 10k x 1k full graph,
 # ~300 per row, gains a third of the solve; the 100k K=50 graph, ~50 per row, loses 5 % to the bisections).
 LONG_ROWS = 100
+# Reverse rounds over at least twice this many spare mentors gather their candidates on two threads.
+SPLIT_MENTORS = 256
+# ... and the reverse steps' pass over every edge runs on two threads from this many edges.
+SPLIT_EDGES = 1 << 20
 
 
 def concat_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -133,6 +139,7 @@ class Auction:
         # During reverse moves: (core edges by mentor, their mentees, column pointers as array and list, bounds).
         self._core: tuple[np.ndarray, np.ndarray, np.ndarray, list[int], np.ndarray] | None = None
         self._columns: tuple[np.ndarray, np.ndarray, list[int]] | None = None
+        self._pool: Executor | None = None  # a second thread for the largest vectorised steps, while running
 
     def warm_start(self, prices: np.ndarray, assignment: np.ndarray) -> bool:
         """Seed prices and seats from a previous solution; returns False (changing nothing) if it does not fit.
@@ -448,22 +455,17 @@ class Auction:
         lens = self._scan_lengths(profit - 2.0 * width)
         if lens is None:
             lens = self.deg
-        owner = np.repeat(np.arange(self.n, dtype=np.int32), lens)
         if lens is self.deg:
-            reduced = self.p[self.mentor]  # profit_i + p_j - w_ij, with one edge-sized temporary
-            reduced -= self.w
-            reduced += profit[owner]
-            core = np.flatnonzero(reduced <= width)
-            core_rows = owner[core].astype(np.int64)
+            core, core_rows = self._tight_edges(profit, width)
         else:
+            owner = np.repeat(np.arange(self.n, dtype=np.int32), lens)
             idx = concat_ranges(self.indptr[:-1], lens)
             reduced = self.p[self.mentor[idx]]
             reduced -= self.w[idx]
             reduced += profit[owner]
             tight = reduced <= width
             core, core_rows = idx[tight], owner[tight].astype(np.int64)
-            del idx, tight
-        del reduced, owner
+            del idx, tight, reduced, owner
         cols = self.mentor[core]
         if self.m <= 1 << 16:
             cols = cols.astype(np.uint16)  # numpy sorts 16-bit keys by radix (stable, same order)
@@ -483,6 +485,29 @@ class Auction:
             else:
                 self._reverse_round(spare, eps)
 
+    def _tight_edges(self, profit: np.ndarray, width: float) -> tuple[np.ndarray, np.ndarray]:
+        """Every edge with ``profit_i + p_j - w_ij <= width``: (edge ids, their rows), in edge order.
+
+        One pass over all edges; on large graphs its two halves (by rows) run on two threads.
+        """
+        n = self.n
+        if self._pool is None or self.w.size < SPLIT_EDGES:
+            return self._tight_rows(profit, width, 0, n)
+        other = self._pool.submit(self._tight_rows, profit, width, n // 2, n)
+        core, rows = self._tight_rows(profit, width, 0, n // 2)
+        core2, rows2 = other.result()
+        return np.concatenate([core, core2]), np.concatenate([rows, rows2])
+
+    def _tight_rows(self, profit: np.ndarray, width: float, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`_tight_edges` of rows ``lo..hi-1``."""
+        a, b = int(self.indptr[lo]), int(self.indptr[hi])
+        owner = np.repeat(np.arange(lo, hi, dtype=np.int32), self.deg[lo:hi])
+        reduced = self.p[self.mentor[a:b]]  # profit_i + p_j - w_ij, with one edge-sized temporary
+        reduced -= self.w[a:b]
+        reduced += profit[owner]
+        tight = np.flatnonzero(reduced <= width)
+        return tight + a, owner[tight].astype(np.int64)
+
     def _candidates(
         self, spare: np.ndarray, edges: np.ndarray, cand: np.ndarray, colptr: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -491,6 +516,19 @@ class Auction:
         Grouped by mentor in the order of ``spare``, in column order within a mentor (not ranked).
         """
         lens = colptr[spare + 1] - colptr[spare]
+        if self._pool is not None and spare.size >= 2 * SPLIT_MENTORS:
+            # Two halves of the mentors at once (numpy's gathers release the GIL); the halves' candidates,
+            # concatenated, are in the same order as one call's.
+            half = spare.size // 2
+            other = self._pool.submit(self._candidates_of, spare[half:], lens[half:], edges, cand, colptr)
+            first = self._candidates_of(spare[:half], lens[:half], edges, cand, colptr)
+            second = other.result()
+            return tuple(np.concatenate([a, b]) for a, b in zip(first, second))  # type: ignore[return-value]
+        return self._candidates_of(spare, lens, edges, cand, colptr)
+
+    def _candidates_of(
+        self, spare: np.ndarray, lens: np.ndarray, edges: np.ndarray, cand: np.ndarray, colptr: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         idx = concat_ranges(colptr[spare], lens)
         owner = np.repeat(spare, lens)
         mentee = cand[idx].astype(np.int64)
@@ -648,6 +686,14 @@ class Auction:
         Stops as soon as the dual gap is within ``gap_target`` (at the latest once ``eps <= eps_final``, where
         the gap is at most ``n * eps_final``). Returns the final dual gap.
         """
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ementor-auction") as pool:
+            self._pool = pool
+            try:
+                return self._run(eps, eps_final, factor, gap_target)
+            finally:
+                self._pool = None
+
+    def _run(self, eps: float, eps_final: float, factor: float, gap_target: float) -> float:
         free, _ = self.loose(eps)
         repeats = 0
         while True:
