@@ -369,3 +369,17 @@ def test_forbid_below_is_a_masked_write(seed, shape, dtype, per_column):
     assert got is s and got.dtype == dtype
     assert np.array_equal(got, expected)
     assert np.array_equal(np.signbit(got), np.signbit(expected))  # an allowed 0.0 stays +0.0
+
+
+def test_graph_is_the_same_when_keys_cannot_be_packed(monkeypatch):
+    """Programs too large for one int64 key fall back to lexsort and set membership: the same graphs."""
+    from matching import candidates
+
+    scorer = _scorer(90, 30, 13, min_score=0.2, penalty=True, n_excluded=40, n_bonus=30)
+    guided = scorer.with_prices(quantise(np.random.default_rng(2).random(30) * 0.3, 22))
+    expected = [build_graph(s, 5, 3, full=False, chunk=32)[0] for s in (scorer, guided)]
+    monkeypatch.setattr(candidates, "_keys", lambda *args: None)
+    for graph, want in zip((build_graph(s, 5, 3, full=False, chunk=32)[0] for s in (scorer, guided)), expected):
+        assert np.array_equal(graph.indptr, want.indptr)
+        assert np.array_equal(graph.mentor, want.mentor)
+        assert np.array_equal(graph.score, want.score)
