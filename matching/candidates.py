@@ -484,8 +484,9 @@ def score_rows(
 
 
 _FIELDS = ("rows", "cols", "vals", "alts")
-#: Rows of a block compared at a time when selecting: keeps the two boolean masks small (2 x 2.5 MB at 10k
-#: mentors instead of 2 x 10 MB for a 960-row block) at the cost of a few more numpy calls per block.
+#: Rows of a block compared at a time when selecting: keeps each selecting thread's two boolean masks small
+#: (2 x 2.5 MB at 10k mentors instead of 2 x 10 MB for a 960-row block) at the cost of a few more numpy calls per
+#: block. Blocks of fewer than twice this many rows are not halved between the two threads.
 _SELECT_ROWS = 256
 
 
