@@ -510,7 +510,7 @@ class Auction:
 
     def _candidates(
         self, spare: np.ndarray, edges: np.ndarray, cand: np.ndarray, colptr: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, ...]:
         """The mentees each spare mentor could attract: (mentee, edge, beta, how many per mentor).
 
         Grouped by mentor in the order of ``spare``, in column order within a mentor (not ranked).
@@ -523,12 +523,13 @@ class Auction:
             other = self._pool.submit(self._candidates_of, spare[half:], lens[half:], edges, cand, colptr)
             first = self._candidates_of(spare[:half], lens[:half], edges, cand, colptr)
             second = other.result()
-            return tuple(np.concatenate([a, b]) for a, b in zip(first, second))  # type: ignore[return-value]
+            return tuple(np.concatenate([a, b]) for a, b in zip(first, second))
         return self._candidates_of(spare, lens, edges, cand, colptr)
 
     def _candidates_of(
         self, spare: np.ndarray, lens: np.ndarray, edges: np.ndarray, cand: np.ndarray, colptr: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, ...]:
+        """:meth:`_candidates` of the given spare mentors (``lens``: their column lengths)."""
         idx = concat_ranges(colptr[spare], lens)
         owner = np.repeat(spare, lens)
         mentee = cand[idx].astype(np.int64)

@@ -223,19 +223,22 @@ def _row_thresholds(s: np.ndarray, k: int) -> np.ndarray:
     return np.partition(maxima, maxima.shape[1] - k, axis=1)[:, maxima.shape[1] - k]
 
 
-def _keys(group: np.ndarray, value: np.ndarray, other: np.ndarray, n_group: int, n_other: int) -> np.ndarray | None:
+def _keys(
+    group: np.ndarray, value: np.ndarray, other: np.ndarray | None, n_group: int, n_other: int = 1
+) -> np.ndarray | None:
     """One int64 per entry ordering entries by (group asc, value desc, other asc), or None if it cannot.
 
     The key is ``(group * 2^24 + (2^24 - 1 - (value + 2) / 2^-22)) * n_other + other``, for values on the grid in
-    [-2, 2) and ``group < n_group``, ``other < n_other``; None when it would not fit in 63 bits or the values are
-    off that range. Equal keys mean equal entries.
+    [-2, 2) and ``group < n_group``, ``other < n_other`` (``other`` None: no such factor); None when it would not
+    fit in 63 bits or the values are off that range. Equal keys mean equal entries.
     """
     if n_group * n_other * float(1 << _VALUE_BITS) >= float(1 << 62):
         return None
     if value.size and not (value.min() >= -_VALUE_SHIFT and value.max() < _VALUE_SHIFT):
         return None
     q = np.rint((np.asarray(value, dtype=np.float64) + _VALUE_SHIFT) * (1.0 / SCORE_QUANTUM)).astype(np.int64)
-    return ((np.asarray(group, dtype=np.int64) << _VALUE_BITS) | (_VALUE_MAX - q)) * n_other + other
+    key = (np.asarray(group, dtype=np.int64) << _VALUE_BITS) | (_VALUE_MAX - q)
+    return key if other is None else key * n_other + other
 
 
 def _order(group: np.ndarray, value: np.ndarray, other: np.ndarray) -> np.ndarray:
@@ -261,12 +264,10 @@ def _row_order(rows: np.ndarray, value: np.ndarray, cols: np.ndarray) -> np.ndar
     the same order with a key that needs no column factor (measured ~20 % faster than ``_order`` on the 600k
     entries of a 2048-row chunk of a full 1k-mentor graph).
     """
-    if rows.size == 0 or not (value.min() >= -_VALUE_SHIFT and value.max() < _VALUE_SHIFT):
-        return _order(rows, value, cols)
-    if int(rows.max()) + 1 >= 1 << (62 - _VALUE_BITS):
-        return _order(rows, value, cols)
-    q = np.rint((np.asarray(value, dtype=np.float64) + _VALUE_SHIFT) * (1.0 / SCORE_QUANTUM)).astype(np.int64)
-    return np.argsort((rows.astype(np.int64) << _VALUE_BITS) | (_VALUE_MAX - q), kind="stable")
+    if rows.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    key = _keys(rows, value, None, int(rows.max()) + 1)
+    return _order(rows, value, cols) if key is None else np.argsort(key, kind="stable")
 
 
 def _top_per_group(group: np.ndarray, value: np.ndarray, other: np.ndarray, k: int) -> np.ndarray:
@@ -444,10 +445,8 @@ def score_rows(
             else:
                 later = reverse.threshold if reverse.r else None
             half = b // 2 if b >= 2 * _SELECT_ROWS else b
-            other = pool.submit(pick, s[half:], later, masks[2:]) if half < b else None
-            parts = [pick(s[:half], later, masks[:2])]
-            if other is not None:
-                parts.append(tuple(x + half if k in (0, 3) else x for k, x in enumerate(other.result())))
+            other = pool.submit(pick, s[half:], later, masks[2:], half) if half < b else None
+            parts = [pick(s[:half], later, masks[:2])] + ([other.result()] if other is not None else [])
             rr, cc, vals, rev_rr, rev_cc = (np.concatenate([p[k] for p in parts]) for k in range(5))
             if rev_rr.size:
                 reverse.record(s, alt, start, rev_rr, rev_cc, shift=shift if guided else None)
@@ -531,17 +530,19 @@ def _chunks(
 class _Picker:
     """One block's candidates (rows local to the block), with the constants of the pass.
 
-    ``__call__(s, later, masks)`` returns ``(rows, cols, values)`` of the rows' own edges, ordered by row then
-    score, and ``(rows, cols)`` of the entries above their mentor's running threshold ``later`` (none when it is
-    None). It only reads the block (but for the rare massive-ties rows of a price-guided block), so two threads
-    can pick from two halves of one block at once.
+    ``__call__(s, later, masks, first_row)`` returns ``(rows, cols, values)`` of the rows' own edges, ordered by
+    row then score, and ``(rows, cols)`` of the entries above their mentor's running threshold ``later`` (none
+    when it is None), rows counted from ``first_row``. It only reads the block (but for the rare massive-ties
+    rows of a price-guided block), so two threads can pick from two halves of one block at once.
     """
 
     def __init__(self, full: bool, guided: bool, k: int, *, floor, min_score: float, limit, shift) -> None:
         self.full, self.guided, self.k = full, guided, k
         self.floor, self.min_score, self.limit, self.shift = floor, min_score, limit, shift
 
-    def __call__(self, s: np.ndarray, later: np.ndarray | None, masks: list[np.ndarray]) -> tuple[np.ndarray, ...]:
+    def __call__(
+        self, s: np.ndarray, later: np.ndarray | None, masks: list[np.ndarray], first_row: int = 0
+    ) -> tuple[np.ndarray, ...]:
         b, m = s.shape
         k = self.k
         none = np.zeros(0, dtype=np.int64)
@@ -556,7 +557,7 @@ class _Picker:
         vals = as_scores(s.ravel()[flat])
         if self.full:  # every allowed pair: order each row, nothing to cut (no reverse records, no top-K)
             order = _row_order(rr, vals, cc)
-            return rr[order], cc[order], vals[order], none, none
+            return rr[order] + first_row, cc[order], vals[order], none, none
         in_row = vals >= th[rr]
         rev_rr = rev_cc = none
         if later is not None:
@@ -580,7 +581,7 @@ class _Picker:
             vals = vals + self.shift[cc]
             order = _order(rr, vals, cc)  # the graph's rows are ordered by score
             rr, cc, vals = rr[order], cc[order], vals[order]
-        return rr, cc, vals, rev_rr, rev_cc
+        return rr + first_row, cc, vals, rev_rr + first_row, rev_cc
 
 
 def _allowed_top(
@@ -680,17 +681,15 @@ def assemble(
         # extras already among the row's own edges and insert the others at their rank.
         _, uniq = np.unique(er * m + ec, return_index=True)
         er, ec, ev, ea = er[uniq], ec[uniq], ev[uniq], ea[uniq]
-        at, fresh = _ranks((np.repeat(np.arange(n, dtype=np.int64), kept_count), vals, cols), (er, ev, ec), n, m)
-        resort = at is None
+        ranked = _ranks((np.repeat(np.arange(n, dtype=np.int64), kept_count), vals, cols), (er, ev, ec), n, m)
+        resort = ranked is None
         if resort:  # keys too wide to pack: membership by pair, then every touched row re-sorted below
             own_rows = np.repeat(np.arange(n, dtype=np.int64), kept_count)
-            fresh = ~np.isin(er * m + ec, own_rows * m + cols)
+            new = np.flatnonzero(~np.isin(er * m + ec, own_rows * m + cols))
             del own_rows
-        er, ec, ev, ea = er[fresh], ec[fresh], ev[fresh], ea[fresh]
-        if not resort:
-            at = at[fresh]
-            order = np.lexsort((ec, -ev, er))  # np.insert keeps the given order at equal positions
-            er, ec, ev, ea, at = er[order], ec[order], ev[order], ea[order], at[order]
+        else:
+            new, at = ranked
+        er, ec, ev, ea = er[new], ec[new], ev[new], ea[new]
     elif er.size and not full:
         # An extra edge is new unless its row kept all its allowed pairs or it ranks within the row's top-K.
         last_val = np.full(n, np.inf)
@@ -744,18 +743,20 @@ def assemble(
 
 
 def _ranks(own: tuple[np.ndarray, ...], extra: tuple[np.ndarray, ...], n: int, m: int):
-    """Where extra edges go among a graph's own edges, and which are new: (positions, is new) or (None, None).
+    """Where the new extra edges go among a graph's own edges: (extras to insert, in order; positions), or None.
 
     The own edges are grouped by row, each row by (score desc, column asc), so their packed keys (:func:`_keys`)
     are ascending and a binary search gives each extra its rank in its row and tells whether it is there
-    already: no sort or set operation on the millions of own edges. (None, None) when the keys do not fit.
+    already: no sort or set operation on the millions of own edges. The new extras come in key order, as
+    ``np.insert`` needs at equal positions. None when the keys do not fit.
     """
     own, extra = _keys(*own, n, m), _keys(*extra, n, m)  # each (rows, scores, columns)
     if own is None or extra is None:
-        return None, None
-    at = np.searchsorted(own, extra)
-    fresh = own[np.minimum(at, own.size - 1)] != extra if own.size else np.ones(extra.size, dtype=bool)
-    return at, fresh
+        return None
+    order = np.argsort(extra)
+    at = np.searchsorted(own, extra[order])
+    fresh = own[np.minimum(at, own.size - 1)] != extra[order] if own.size else np.ones(extra.size, dtype=bool)
+    return order[fresh], at[fresh]
 
 
 def build_graph(
