@@ -95,6 +95,7 @@ class Harness:
         self._count += 1
         stem = self.workdir / f"{self._count:03d}-{runner}-{task}"
         params = dict(params or {})
+        env = {**os.environ, **params.pop("env", {})}  # a row's own environment variables, if any
         if spec_runner.forbid_repo:
             params.setdefault("forbid_repo", str(REPO))
         spec = {
@@ -120,6 +121,7 @@ class Harness:
                 stderr=subprocess.STDOUT,
                 timeout=self.timeout,
                 check=False,
+                env=env,
             )
         wall = time.perf_counter() - started
         if proc.returncode != 0:
