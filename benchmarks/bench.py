@@ -442,7 +442,7 @@ def print_report(b: Bench, targets: list[dict[str, Any]], machine: dict[str, Any
     lines += ["", f"{'target':15s} {'measured':>12s} {'limit':>10s}  {'met':5s} what"]
     for t in targets:
         verdict = "info" if t["kind"] == "info" else "n/a" if t["met"] is None else ("yes" if t["met"] else "NO")
-        sign = "<=" if t["kind"] == "max" else ">="
+        sign = {"max": "<=", "min": ">=", "info": "vs"}[t["kind"]]
         lines.append(f"{t['id']:15s} {_fmt(t['value']):>12s} {sign}{_fmt(t['limit']):>8s}  {verdict:5s} {t['what']}")
         if t["detail"]:
             lines.append(f"{'':15s} {'':>12s} {'':>10s}  {'':5s}   ({t['detail']})")
