@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import count
 
 import numpy as np
 import scipy.sparse as sp
@@ -159,7 +161,9 @@ def _word_ids(
 
     New distinct words get the next ids and their terms are appended to the expansion (``exp_len`` /
     ``exp_terms``, term ids from ``vocab``), in first-seen order. Folded ASCII text without NUL is split by a
-    byte translation (several times faster than the regex, and the same words); other text by the regex.
+    byte translation (several times faster than the regex, and the same words); other text by the regex. Words
+    are numbered in one pass at C speed (a ``defaultdict`` whose factory counts: first seen, first numbered), and
+    the word rules then run once per distinct word.
     """
     folded = [fold(t) if t else "" for t in texts]
     joined = " \x00 ".join(folded)
@@ -167,27 +171,28 @@ def _word_ids(
         del folded
         words = joined.encode("ascii").translate(_ASCII_SPLIT).split()
         breaker = b"\x00"
-        local = {w: w.decode("ascii") for w in dict.fromkeys(words)}
     else:
         del joined
         words = _WORD.findall(_NO_SPACE_RUN.sub(r" \g<0> ", f" {_DOC_BREAK} ".join(folded)))
         breaker = _DOC_BREAK
-        local = {w: w for w in dict.fromkeys(words)}
     joined = folded = None
-    for raw, word in local.items():
-        k = word_id.get(word)
-        if k is None:
-            k = word_id[word] = len(exp_len)
+    local: defaultdict[str | bytes, int] = defaultdict(count().__next__)
+    local_ids = np.fromiter(map(local.__getitem__, words), dtype=np.int64, count=len(words))
+    del words
+    remap = np.empty(len(local), dtype=np.int64)
+    for k, raw in enumerate(local):  # distinct words, first seen first
+        word = raw.decode("ascii") if isinstance(raw, bytes) else raw
+        g = word_id.get(word)
+        if g is None:
+            g = word_id[word] = len(exp_len)
             terms = [vocab.setdefault(t, len(vocab)) for t in _terms_of_word(word)]
             exp_len.append(len(terms))
             exp_terms.extend(terms)
-        local[raw] = k
-    ids = np.fromiter(map(local.__getitem__, words), dtype=np.int64, count=len(words))
-    del words
+        remap[k] = g
     if len(texts) > 1:
-        is_break = ids == local[breaker]
-        return ids[~is_break], np.cumsum(is_break)[~is_break]
-    return ids, np.zeros(ids.size, dtype=np.int64)
+        keep = local_ids != local.get(breaker, -1)
+        return remap[local_ids[keep]], np.cumsum(~keep)[keep]
+    return remap[local_ids], np.zeros(local_ids.size, dtype=np.int64)
 
 
 def term_matrix(texts: Sequence[str]) -> TermMatrix:
