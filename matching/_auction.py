@@ -460,12 +460,9 @@ class Auction:
         else:
             owner = np.repeat(np.arange(self.n, dtype=np.int32), lens)
             idx = concat_ranges(self.indptr[:-1], lens)
-            reduced = self.p[self.mentor[idx]]
-            reduced -= self.w[idx]
-            reduced += profit[owner]
-            tight = reduced <= width
+            tight = self._reduced(idx, owner, profit) <= width
             core, core_rows = idx[tight], owner[tight].astype(np.int64)
-            del idx, tight, reduced, owner
+            del idx, tight, owner
         cols = self.mentor[core]
         if self.m <= 1 << 16:
             cols = cols.astype(np.uint16)  # numpy sorts 16-bit keys by radix (stable, same order)
@@ -502,11 +499,15 @@ class Auction:
         """:meth:`_tight_edges` of rows ``lo..hi-1``."""
         a, b = int(self.indptr[lo]), int(self.indptr[hi])
         owner = np.repeat(np.arange(lo, hi, dtype=np.int32), self.deg[lo:hi])
-        reduced = self.p[self.mentor[a:b]]  # profit_i + p_j - w_ij, with one edge-sized temporary
-        reduced -= self.w[a:b]
-        reduced += profit[owner]
-        tight = np.flatnonzero(reduced <= width)
+        tight = np.flatnonzero(self._reduced(slice(a, b), owner, profit) <= width)
         return tight + a, owner[tight].astype(np.int64)
+
+    def _reduced(self, edges: slice | np.ndarray, owner: np.ndarray, profit: np.ndarray) -> np.ndarray:
+        """The reduced cost ``profit_i + p_j - w_ij`` of the given edges (``owner``: their rows), in one temporary."""
+        reduced = self.p[self.mentor[edges]]
+        reduced -= self.w[edges]
+        reduced += profit[owner]
+        return reduced
 
     def _candidates(
         self, spare: np.ndarray, edges: np.ndarray, cand: np.ndarray, colptr: np.ndarray
