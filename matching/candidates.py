@@ -28,12 +28,14 @@ exact on the whole problem.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from itertools import chain
+from typing import NamedTuple
 
 import numpy as np
 
 from matching._memory import release
+from matching._threads import WORKERS, in_order
 from matching.features import PRODUCT_BITS, FusedFeatures
 from matching.graph import CandidateGraph
 
@@ -337,10 +339,26 @@ class _ReverseTop:
         *,
         shift: np.ndarray | None = None,
     ) -> None:
-        """Record the chunk entries ``(rr, cc)`` (local rows) above their mentor's threshold.
+        """Record the block entries ``(rr, cc)`` (local rows) at or above the minimum score (see :meth:`gather`)."""
+        records = self.gather(s, alt, lo, rr, cc, shift=shift)
+        if records is not None:
+            self.add(records)
+
+    def gather(
+        self,
+        s: np.ndarray,
+        alt: np.ndarray | None,
+        lo: int,
+        rr: np.ndarray,
+        cc: np.ndarray,
+        *,
+        shift: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, ...] | None:
+        """The block entries ``(rr, cc)`` (local rows) at or above the minimum score, as records for :meth:`add`.
 
         ``shift`` (per mentor) turns the block's values into scores (the block holds reduced scores when
-        candidates are price-guided).
+        candidates are price-guided). None when no entry is left. Reads only constants, so the pass's threads
+        call it on their own blocks.
         """
         vals = as_scores(s[rr, cc])
         if shift is not None:
@@ -348,10 +366,14 @@ class _ReverseTop:
         ok = vals >= self.min_score
         rr, cc, vals = rr[ok], cc[ok], vals[ok]
         if rr.size == 0:
-            return
+            return None
         alts = as_scores(alt[rr, cc]) if alt is not None else vals
-        self.pending.append((rr + lo, cc, vals, alts))
-        self.n_pending += rr.size
+        return rr + lo, cc, vals, alts
+
+    def add(self, records: tuple[np.ndarray, ...]) -> None:
+        """Hold gathered records (rows, cols, vals, alts) until the next merge (merging when enough are held)."""
+        self.pending.append(records)
+        self.n_pending += records[0].size
         if self.n_pending > _MERGE_AT * self.m * self.r + 100_000:
             self.merge()
 
@@ -393,6 +415,9 @@ def score_rows(
     top-Rs; scores are exact, so every split sees the same numbers). Arrays are plain numeric (float32 scores are
     exact), so a partial can travel between processes (e.g. Celery chord parts) without pickling.
 
+    Chunks are worked on by two threads at once, each scoring and selecting whole chunks with single-threaded
+    BLAS (:mod:`matching._threads`); the results are taken in row order.
+
     Returns:
         ``{"counts", "cols", "vals", "alts"}`` (the rows' own edges, grouped by row, best first: ``counts``
         per row of ``lo..hi-1``, int32, so the 5M edges of a 100k pass need no 20 MB row index),
@@ -403,8 +428,7 @@ def score_rows(
     hi = n if hi is None else min(hi, n)
     chunk = chunk or chunk_rows(m)
     release()  # what the caller freed since (the profiles, once fused) before the pass's buffers
-    floor = scorer.floor
-    reverse = _ReverseTop(m, 0 if full else min(reverse_r, n), floor, scorer.min_score)
+    reverse = _ReverseTop(m, 0 if full else min(reverse_r, n), scorer.floor, scorer.min_score)
     # The rows' own edges go straight into arrays sized for the most they can hold (K per row, or every pair):
     # untouched pages cost nothing, and no per-chunk pieces are left scattered over the heap.
     cap = max(hi - lo, 0) * (m if full else min(top_k, m))
@@ -414,59 +438,28 @@ def score_rows(
     n_own = 0
     counts = np.zeros(max(hi - lo, 0), dtype=np.int32)
     prefs: list[tuple[np.ndarray, ...]] = []
-    masks = [np.empty((min(chunk, _SELECT_ROWS, max(hi - lo, 0)), m), dtype=bool) for _ in range(4)]
-    guided = not full and scorer.guide is not None
-    shift = limit = None
-    if guided:
-        shift = np.asarray(scorer.prices, dtype=np.float32)  # score = reduced score + price, exactly
-        # Allowed iff score >= min_score iff reduced >= min_score - p (as float32, rounded down; rechecked exactly).
-        limit = np.asarray(scorer.min_score - scorer.prices, dtype=np.float32)
-        limit = np.where(
-            limit.astype(np.float64) > scorer.min_score - scorer.prices, np.nextafter(limit, -np.inf), limit
-        )
-    pick = _Picker(full, guided, min(top_k, m), floor=floor, min_score=scorer.min_score, limit=limit, shift=shift)
-    # Each chunk is scored (BLAS on every core), then its rows are split in two halves selected from on two
-    # threads (numpy releases the GIL in these loops): the phases take turns instead of overlapping, which on two
-    # cores would leave three busy threads fighting over them.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ementor-select") as pool:
-        for start, stop, s, alt in _chunks(scorer, lo, hi, chunk, guided=guided):
-            b = stop - start
-            if guided:
-                # Forbidden pairs (below the minimum score) stay in the block: masking them costs a full pass;
-                # they are dropped from the selected entries instead, and the few rows this leaves short redone.
-                if reverse.r and not reverse.seen:
-                    reverse.first(s + shift[None, :], alt, start)
-                    later = None
-                else:
-                    later = (reverse.threshold - shift) if reverse.r else None
-            elif reverse.r and not reverse.seen:
-                reverse.first(s, alt, start)
-                later = None
-            else:
-                later = reverse.threshold if reverse.r else None
-            half = b // 2 if b >= 2 * _SELECT_ROWS else b
-            other = pool.submit(pick, s[half:], later, masks[2:], half) if half < b else None
-            parts = [pick(s[:half], later, masks[:2])] + ([other.result()] if other is not None else [])
-            rr, cc, vals, rev_rr, rev_cc = (np.concatenate([p[k] for p in parts]) for k in range(5))
-            if rev_rr.size:
-                reverse.record(s, alt, start, rev_rr, rev_cc, shift=shift if guided else None)
-            ok = vals >= scorer.min_score
-            if not ok.all():
-                rr, cc, vals = rr[ok], cc[ok], vals[ok]
-            # Compact storage: int32 indices and float32 scores (exact: they are float32 fixed-point numbers).
-            for array, values in zip(own, (cc, vals, alt[rr, cc] if alt is not None else None)):
-                array[n_own : n_own + rr.size] = values
-            n_own += rr.size
-            counts[start - lo : stop - lo] = np.bincount(rr, minlength=b)
-            if (start - lo) // chunk % 16 == 15:
-                release()  # the chunks' temporaries, freed between live records
-            # Preference pairs outside the top-K still become candidates.
-            br, bc, _ = scorer.bonus_block(start, stop)
-            if br.size:
-                bv = as_scores(s[br, bc]) + (shift[bc] if guided else 0.0)
-                ok = bv >= scorer.min_score
-                br, bc, bv = br[ok], bc[ok], bv[ok]
-                prefs.append(_compact(br + start, bc, bv, alt[br, bc] if alt is not None else None))
+    work = _ChunkWork(scorer, top_k, reverse, full=full, rows=min(chunk, max(hi - lo, 0)))
+    starts = range(lo, hi, chunk)
+
+    def jobs() -> Iterator[tuple[int, int, np.ndarray | None]]:
+        # Read when a thread is free: the mentors' thresholds as the chunks taken so far left them (the chunk
+        # still in flight may raise them further; a lower threshold only records more, never loses an edge).
+        for start in starts[1:]:
+            yield start, min(hi, start + chunk), work.later()
+
+    first = [work.first(starts[0], min(hi, starts[0] + chunk))] if starts else []
+    for k, done in enumerate(chain(first, in_order(work, jobs()))):
+        if done.reverse is not None:
+            reverse.add(done.reverse)
+        size = done.own[0].size
+        for array, values in zip(own, done.own):
+            array[n_own : n_own + size] = values
+        n_own += size
+        counts[done.start - lo : done.start - lo + done.counts.size] = done.counts
+        if done.prefs is not None:
+            prefs.append(done.prefs)
+        if k % 16 == 15:
+            release()  # the chunks' temporaries, freed between live records
     reverse.merge()
     rev = _compact(reverse.rows, reverse.cols, reverse.vals, reverse.alts if scorer.alt is not None else None)
     out: dict[str, np.ndarray] = dict(zip(_FIELDS[1:], [a[:n_own] for a in own]))
@@ -482,10 +475,101 @@ def score_rows(
     return out
 
 
+class _Chunk(NamedTuple):
+    """What one chunk of rows leaves to the pass: copies only, so its scores' buffer can be reused."""
+
+    start: int
+    own: tuple[np.ndarray, ...]  # the rows' own edges (cols, vals and alts), grouped by row, best first
+    counts: np.ndarray  # own edges per row of the chunk
+    reverse: tuple[np.ndarray, ...] | None  # records above their mentor's threshold (see _ReverseTop.gather)
+    prefs: tuple[np.ndarray, ...] | None  # the chunk's preference pairs (see _compact)
+
+
+class _ChunkWork:
+    """Score a chunk of rows into a thread's own buffer and keep what the pass needs of it (a :class:`_Chunk`).
+
+    Called on the pass's threads (:func:`matching._threads.in_order`) with a ``slot``: the buffers the thread may
+    use until its result is taken. It only reads shared state; :meth:`first` (which sets the mentors' first
+    thresholds) runs alone, before the others.
+    """
+
+    def __init__(self, scorer: Scorer, top_k: int, reverse: _ReverseTop, *, full: bool, rows: int) -> None:
+        m = scorer.n_mentors
+        self.scorer, self.reverse = scorer, reverse
+        self.guided = not full and scorer.guide is not None
+        self.shift = limit = None
+        if self.guided:
+            self.shift = np.asarray(scorer.prices, dtype=np.float32)  # score = reduced score + price, exactly
+            # Allowed iff score >= min_score iff reduced >= min_score - p (float32, rounded down; rechecked exactly).
+            limit = np.asarray(scorer.min_score - scorer.prices, dtype=np.float32)
+            limit = np.where(
+                limit.astype(np.float64) > scorer.min_score - scorer.prices, np.nextafter(limit, -np.inf), limit
+            )
+        self.pick = _Picker(
+            full,
+            self.guided,
+            min(top_k, m),
+            floor=scorer.floor,
+            min_score=scorer.min_score,
+            limit=limit,
+            shift=self.shift,
+        )
+        # Per thread: one scores buffer reused chunk after chunk (a fresh 20-40 MB array per chunk would cost its
+        # page faults every time) and two boolean masks of a few rows each for the selection.
+        shape = (rows, m)
+        self.buffers = [np.empty(shape, np.float32) for _ in range(WORKERS)]
+        self.alt_buffers = [np.empty(shape, np.float32) if scorer.alt is not None else None for _ in range(WORKERS)]
+        mask_shape = (min(rows, _SELECT_ROWS), m)
+        self.masks = [[np.empty(mask_shape, dtype=bool) for _ in range(2)] for _ in range(WORKERS)]
+
+    def later(self) -> np.ndarray | None:
+        """The mentors' current recording thresholds on the chunks' scale (reduced scores when guided)."""
+        if not self.reverse.r:
+            return None
+        return self.reverse.threshold - self.shift if self.guided else self.reverse.threshold
+
+    def first(self, start: int, stop: int) -> _Chunk:
+        """The first chunk, on the calling thread; it also records each mentor's exact top-R in it."""
+        if not self.reverse.r:
+            return self(0, (start, stop, None))
+        s, alt = self._scores(0, start, stop)
+        self.reverse.first(s + self.shift[None, :] if self.guided else s, alt, start)
+        return self._keep(0, s, alt, start, None)
+
+    def __call__(self, slot: int, job: tuple[int, int, np.ndarray | None]) -> _Chunk:
+        start, stop, later = job
+        s, alt = self._scores(slot, start, stop)
+        return self._keep(slot, s, alt, start, later)
+
+    def _scores(self, slot: int, start: int, stop: int) -> tuple[np.ndarray, np.ndarray | None]:
+        return self.scorer.raw(start, stop, self.buffers[slot], self.alt_buffers[slot], guided=self.guided)
+
+    def _keep(self, slot: int, s: np.ndarray, alt: np.ndarray | None, start: int, later) -> _Chunk:
+        scorer, shift = self.scorer, self.shift
+        rr, cc, vals, rev_rr, rev_cc = self.pick(s, later, self.masks[slot])
+        reverse = self.reverse.gather(s, alt, start, rev_rr, rev_cc, shift=shift) if rev_rr.size else None
+        ok = vals >= scorer.min_score
+        if not ok.all():
+            rr, cc, vals = rr[ok], cc[ok], vals[ok]
+        # Compact storage: int32 indices and float32 scores (exact: they are float32 fixed-point numbers).
+        own = (cc.astype(np.int32), vals.astype(np.float32))
+        if alt is not None:
+            own += (alt[rr, cc],)
+        counts = np.bincount(rr, minlength=s.shape[0]).astype(np.int32)
+        # Preference pairs outside the top-K still become candidates.
+        prefs = None
+        br, bc, _ = scorer.bonus_block(start, start + s.shape[0])
+        if br.size:
+            bv = as_scores(s[br, bc]) + (shift[bc] if self.guided else 0.0)
+            ok = bv >= scorer.min_score
+            br, bc, bv = br[ok], bc[ok], bv[ok]
+            prefs = _compact(br + start, bc, bv, alt[br, bc] if alt is not None else None)
+        return _Chunk(start, own, counts, reverse, prefs)
+
+
 _FIELDS = ("rows", "cols", "vals", "alts")
-#: Rows of a block compared at a time when selecting: keeps each selecting thread's two boolean masks small
-#: (2 x 2.5 MB at 10k mentors instead of 2 x 10 MB for a 960-row block) at the cost of a few more numpy calls per
-#: block. Blocks of fewer than twice this many rows are not halved between the two threads.
+#: Rows of a block compared at a time when selecting: keeps each thread's two boolean masks small (2 x 2.5 MB at
+#: 10k mentors instead of 2 x 6.4 MB for a 640-row block) at the cost of a few more numpy calls per block.
 _SELECT_ROWS = 256
 
 
@@ -508,41 +592,20 @@ def _selected(s: np.ndarray, th: np.ndarray, later: np.ndarray | None, masks: li
     return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
-def _chunks(
-    scorer: Scorer, lo: int, hi: int, chunk: int, *, guided: bool
-) -> Iterator[tuple[int, int, np.ndarray, np.ndarray | None]]:
-    """Yield ``(start, stop, scores, mentor-side scores)`` of rows ``lo..hi-1`` chunk by chunk.
-
-    One buffer is reused (a fresh 20-40 MB array per chunk would cost its page faults every time), so a block is
-    overwritten when the next one is asked for: the loop in :func:`score_rows` keeps nothing of it but copies.
-    """
-    b = min(chunk, max(hi - lo, 0))
-    m = scorer.n_mentors
-    if b == 0:
-        return
-    buffer = np.empty((b, m), dtype=np.float32)
-    alt_buffer = np.empty((b, m), dtype=np.float32) if scorer.alt is not None else None
-    for start in range(lo, hi, chunk):
-        stop = min(hi, start + chunk)
-        yield start, stop, *scorer.raw(start, stop, buffer, alt_buffer, guided=guided)
-
-
 class _Picker:
     """One block's candidates (rows local to the block), with the constants of the pass.
 
-    ``__call__(s, later, masks, first_row)`` returns ``(rows, cols, values)`` of the rows' own edges, ordered by
-    row then score, and ``(rows, cols)`` of the entries above their mentor's running threshold ``later`` (none
-    when it is None), rows counted from ``first_row``. It only reads the block (but for the rare massive-ties
-    rows of a price-guided block), so two threads can pick from two halves of one block at once.
+    ``__call__(s, later, masks)`` returns ``(rows, cols, values)`` of the rows' own edges, ordered by row then
+    score, and ``(rows, cols)`` of the entries above their mentor's running threshold ``later`` (none when it is
+    None), rows local to the block. It writes only to the block (in the rare massive-ties rows of a price-guided
+    block) and to ``masks``, so two threads pick from their own blocks at once.
     """
 
     def __init__(self, full: bool, guided: bool, k: int, *, floor, min_score: float, limit, shift) -> None:
         self.full, self.guided, self.k = full, guided, k
         self.floor, self.min_score, self.limit, self.shift = floor, min_score, limit, shift
 
-    def __call__(
-        self, s: np.ndarray, later: np.ndarray | None, masks: list[np.ndarray], first_row: int = 0
-    ) -> tuple[np.ndarray, ...]:
+    def __call__(self, s: np.ndarray, later: np.ndarray | None, masks: list[np.ndarray]) -> tuple[np.ndarray, ...]:
         b, m = s.shape
         k = self.k
         none = np.zeros(0, dtype=np.int64)
@@ -557,7 +620,7 @@ class _Picker:
         vals = as_scores(s.ravel()[flat])
         if self.full:  # every allowed pair: order each row, nothing to cut (no reverse records, no top-K)
             order = _row_order(rr, vals, cc)
-            return rr[order] + first_row, cc[order], vals[order], none, none
+            return rr[order], cc[order], vals[order], none, none
         in_row = vals >= th[rr]
         rev_rr = rev_cc = none
         if later is not None:
@@ -581,7 +644,7 @@ class _Picker:
             vals = vals + self.shift[cc]
             order = _order(rr, vals, cc)  # the graph's rows are ordered by score
             rr, cc, vals = rr[order], cc[order], vals[order]
-        return rr + first_row, cc, vals, rev_rr + first_row, rev_cc
+        return rr, cc, vals, rev_rr, rev_cc
 
 
 def _allowed_top(

@@ -29,10 +29,9 @@ IEEE arithmetic only) and the prices are fixed-point numbers, so the price-shift
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 
+from matching._threads import in_order
 from matching.candidates import Scorer, _row_thresholds, _top_per_group, as_scores, forbid_below
 from matching.features import PRODUCT_BITS, quantise
 
@@ -54,7 +53,7 @@ def _allowed_scores(scorer: Scorer, rows: np.ndarray) -> tuple[np.ndarray, np.fl
     The same numbers as ``scorer.score_rows`` (bonus included, on allowed pairs only; excluded pairs ``-inf``),
     kept in float32 (exact: fixed-point numbers) so a block costs one GEMM and a few passes instead of a float64
     copy. Pairs below the floor (the minimum score) are forbidden; the caller sets them to ``-inf``
-    (:func:`forbid_below`), half a block per thread.
+    (:func:`forbid_below`) on the thread that selects from the block.
     """
     s = scorer.fused.rows_scores(rows)
     lo, hi = int(rows[0]), int(rows[-1]) + 1
@@ -92,30 +91,21 @@ def _top_finite(key: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 def _sample_edges(scorer: Scorer, rows: np.ndarray, per_row: int, prices: np.ndarray | None):
     """Each sampled row's best ``per_row`` allowed mentors by (reduced) score: (sample row, mentor, score).
 
-    Block by block: the GEMM on every core, then the two halves of the block selected from on two threads (as in
-    ``matching.candidates.score_rows``). ``prices`` must be fixed-point (multiples of 2^-22), so reduced scores
-    are exact in float32.
+    Block by block, two blocks at a time on two threads (as in ``matching.candidates.score_rows``). ``prices``
+    must be fixed-point (multiples of 2^-22), so reduced scores are exact in float32.
     """
-    out_rows, out_cols, out_vals = [], [], []
     step = 512
     k = min(per_row, scorer.n_mentors)
     shift = None if prices is None else np.asarray(prices, dtype=np.float32)
 
-    def pick(scores: np.ndarray, ceiling: np.float32) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def pick(slot: int, lo: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        scores, ceiling = _allowed_scores(scorer, rows[lo : lo + step])
         forbid_below(scores, ceiling)
         r, c = _top_finite(scores if shift is None else scores - shift[None, :], k)
-        return r, c, as_scores(scores[r, c])
+        return r + lo, c, as_scores(scores[r, c])
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ementor-select") as pool:
-        for lo in range(0, rows.size, step):
-            scores, ceiling = _allowed_scores(scorer, rows[lo : lo + step])
-            half = scores.shape[0] // 2
-            other = pool.submit(pick, scores[half:], ceiling)
-            parts = [pick(scores[:half], ceiling), other.result()]
-            out_rows += [parts[0][0] + lo, parts[1][0] + lo + half]
-            out_cols += [parts[0][1], parts[1][1]]
-            out_vals += [parts[0][2], parts[1][2]]
-    return np.concatenate(out_rows), np.concatenate(out_cols), np.concatenate(out_vals)
+    parts = list(in_order(pick, range(0, rows.size, step)))
+    return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))
 
 
 def _tatonnement(rows, cols, vals, supply: np.ndarray, iterations: int) -> np.ndarray:

@@ -320,33 +320,28 @@ def test_row_order_equals_the_three_key_order_on_block_listings():
     assert _row_order(rr[:0], vals[:0], cc[:0]).size == 0
 
 
-def test_chunks_are_the_scores_of_each_row_range():
-    from matching.candidates import _chunks
-
-    scorer = _scorer(50, 20, 3, n_excluded=30, alt=True)
-    seen = []
-    for start, stop, s, alt in _chunks(scorer, 3, 50, 8, guided=False):
-        expected, expected_alt = scorer.raw(start, stop)
-        assert np.array_equal(s, expected) and np.array_equal(alt, expected_alt)
-        seen.append((start, stop))
-    assert seen == [(lo, min(50, lo + 8)) for lo in range(3, 50, 8)]
-
-
 @pytest.mark.parametrize(("full", "guided"), [(False, False), (False, True), (True, False)])
-def test_halves_picked_on_two_threads_give_the_same_graph(monkeypatch, full, guided):
-    """Every chunk split in halves selected from concurrently: the graph is the one of whole chunks."""
-    from matching import candidates
+def test_chunks_on_two_threads_give_the_graph_of_one_thread(monkeypatch, full, guided):
+    """Two chunks in flight (each selected with thresholds one chunk stale) give the graph of one at a time.
+
+    Also with the selection's row slices shrunk to 2 rows (many slices per chunk).
+    """
+    from matching import _threads, candidates
 
     scorer = _scorer(90, 30, 11, min_score=0.2, penalty=True, n_excluded=40, n_bonus=30, alt=True)
     if guided:
         scorer = scorer.with_prices(quantise(np.random.default_rng(1).random(30) * 0.3, 22))
-    whole, whole_side = build_graph(scorer, 5, 3, full=full, chunk=32)
-    monkeypatch.setattr(candidates, "_SELECT_ROWS", 2)  # chunks of 4 rows or more are halved
-    split, split_side = build_graph(scorer, 5, 3, full=full, chunk=32)
-    assert whole.n_edges > 0
-    for a, b in ((whole.indptr, split.indptr), (whole.mentor, split.mentor), (whole.score, split.score)):
-        assert np.array_equal(a, b)
-    assert np.array_equal(whole_side, split_side)
+    two, two_side = build_graph(scorer, 5, 3, full=full, chunk=8)
+    monkeypatch.setattr(_threads, "WORKERS", 1)
+    monkeypatch.setattr(candidates, "WORKERS", 1)
+    one, one_side = build_graph(scorer, 5, 3, full=full, chunk=8)
+    monkeypatch.setattr(candidates, "_SELECT_ROWS", 2)
+    sliced, sliced_side = build_graph(scorer, 5, 3, full=full, chunk=8)
+    assert two.n_edges > 0
+    for graph, side in ((one, one_side), (sliced, sliced_side)):
+        for a, b in ((two.indptr, graph.indptr), (two.mentor, graph.mentor), (two.score, graph.score)):
+            assert np.array_equal(a, b)
+        assert np.array_equal(two_side, side)
 
 
 @settings(max_examples=30, deadline=None)
