@@ -687,10 +687,16 @@ class FusedFeatures:
             self._add_sparse(out, self.mentee_sparse[lo:hi])
         return out
 
-    def rows_scores(self, rows: np.ndarray) -> np.ndarray:
-        """Return the float32 (len(rows), m) scores of the given mentees against every mentor."""
+    def rows_scores(self, rows: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Return the float32 (len(rows), m) scores of the given mentees against every mentor.
+
+        ``out``: as in :meth:`scores`, an optional buffer of at least ``len(rows)`` rows to write into.
+        """
         block = self.mentee_dense[rows].toarray()
-        out = block @ self.mentor_dense.T
+        if out is None:
+            out = block @ self.mentor_dense.T
+        else:
+            out = np.matmul(block, self.mentor_dense.T, out=out[: len(rows)])
         if self.mentee_sparse is not None:
             self._add_sparse(out, self.mentee_sparse[rows])
         return out

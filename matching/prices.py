@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from matching._threads import in_order
+from matching._threads import WORKERS, in_order
 from matching.candidates import Scorer, _row_thresholds, _top_per_group, as_scores, forbid_below
 from matching.features import PRODUCT_BITS, quantise
 
@@ -47,15 +47,15 @@ ITERATIONS = 150
 STEP = 0.05
 
 
-def _allowed_scores(scorer: Scorer, rows: np.ndarray) -> tuple[np.ndarray, np.float32]:
+def _allowed_scores(scorer: Scorer, rows: np.ndarray, out: np.ndarray | None = None) -> tuple[np.ndarray, np.float32]:
     """The solver's float32 scores of the given rows against every mentor, and the floor of the allowed ones.
 
     The same numbers as ``scorer.score_rows`` (bonus included, on allowed pairs only; excluded pairs ``-inf``),
     kept in float32 (exact: fixed-point numbers) so a block costs one GEMM and a few passes instead of a float64
     copy. Pairs below the floor (the minimum score) are forbidden; the caller sets them to ``-inf``
-    (:func:`forbid_below`) on the thread that selects from the block.
+    (:func:`forbid_below`) on the thread that selects from the block. ``out``: a buffer to write into.
     """
-    s = scorer.fused.rows_scores(rows)
+    s = scorer.fused.rows_scores(rows, out)
     lo, hi = int(rows[0]), int(rows[-1]) + 1
     a, b = np.searchsorted(scorer.excluded_rows, [lo, hi])
     er, ec = scorer.excluded_rows[a:b], scorer.excluded_cols[a:b]
@@ -97,12 +97,18 @@ def _sample_edges(scorer: Scorer, rows: np.ndarray, per_row: int, prices: np.nda
     step = 512
     k = min(per_row, scorer.n_mentors)
     shift = None if prices is None else np.asarray(prices, dtype=np.float32)
+    # One block buffer per thread, reused (a fresh 20 MB block costs its page faults every time).
+    buffers = [np.empty((min(step, rows.size), scorer.n_mentors), np.float32) for _ in range(WORKERS)]
 
     def pick(slot: int, lo: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        scores, ceiling = _allowed_scores(scorer, rows[lo : lo + step])
+        scores, ceiling = _allowed_scores(scorer, rows[lo : lo + step], buffers[slot])
         forbid_below(scores, ceiling)
-        r, c = _top_finite(scores if shift is None else scores - shift[None, :], k)
-        return r + lo, c, as_scores(scores[r, c])
+        if shift is None:
+            r, c = _top_finite(scores, k)
+            return r + lo, c, as_scores(scores[r, c])
+        np.subtract(scores, shift[None, :], out=scores)  # reduced scores, exact (fixed-point)
+        r, c = _top_finite(scores, k)
+        return r + lo, c, as_scores(scores[r, c]) + shift[c]  # the scores again, exactly
 
     parts = list(in_order(pick, range(0, rows.size, step)))
     return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))

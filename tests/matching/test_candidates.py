@@ -145,6 +145,9 @@ def test_scores_are_exact_fixed_point_numbers_whatever_the_blocking():
     assert np.array_equal(pieces, whole)
     rows = np.array([129, 0, 64, 3])
     assert np.array_equal(scorer.fused.rows_scores(rows), whole[rows])
+    buffer = np.full((6, 45), np.nan, dtype=np.float32)  # larger than needed: only its first rows are written
+    assert np.array_equal(scorer.fused.rows_scores(rows, buffer), whole[rows])
+    assert np.array_equal(buffer[:4], whole[rows]) and np.isnan(buffer[4:]).all()
     cols = np.array([44, 0, 17, 3])
     assert np.array_equal(scorer.fused.pair_scores(rows, cols), whole[rows, cols])
 
