@@ -20,6 +20,7 @@ from collections.abc import Callable
 import numpy as np
 
 from matching._auction import concat_ranges
+from matching._threads import in_order
 from matching.assignment import (
     EPS_FINAL_REL,
     Solution,
@@ -55,72 +56,92 @@ def _pass(
     chunk: int,
     per_row: int = 0,
 ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
-    """One chunked pass over all pairs.
+    """One chunked pass over all pairs, two chunks at a time on two threads (:mod:`matching._threads`).
 
-    Returns ``sum_i max(0, max_j w_ij - p_j)`` (exact in float64 even for float32 blocks) and the pairs (mentee,
-    mentor, score) whose reduced cost ``w_ij - p_j - u_graph_i`` exceeds ``tol`` (with ``per_row > 0``, only
-    those not below each row's ``per_row``-th largest reduced cost: ties are all kept, so the choice does not
-    depend on how a partition orders equal values).
+    Returns ``sum_i max(0, max_j w_ij - p_j)`` (exact in float64 even for float32 blocks; summed in row order)
+    and the pairs (mentee, mentor, score) whose reduced cost ``w_ij - p_j - u_graph_i`` exceeds ``tol`` (with
+    ``per_row > 0``, only those not below each row's ``per_row``-th largest reduced cost: ties are all kept, so
+    the choice does not depend on how a partition orders equal values).
     """
-    closed = caps == 0
     p64 = np.asarray(prices, dtype=np.float64)
-    total = 0.0
-    found_i: list[np.ndarray] = []
-    found_j: list[np.ndarray] = []
-    found_s: list[np.ndarray] = []
-    for lo in range(0, n, chunk):
+
+    def chunk_of(slot: int, lo: int) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
         hi = min(n, lo + chunk)
-        block = np.asarray(score_block(lo, hi))
-        if block.shape != (hi - lo, caps.size):
-            raise ValueError(f"score_block({lo}, {hi}) returned shape {block.shape}, expected {(hi - lo, caps.size)}")
-        dtype = block.dtype if block.dtype in (np.float32, np.float64) else np.float64
-        # Reduced value w_ij - p_j in the block's precision; mentors without seats never count.
-        if bonus:
-            red = block.astype(dtype, copy=True)
-            red += dtype.type(bonus)
-            red -= p64.astype(dtype)
-        else:  # the same values in one pass over the block
-            red = np.subtract(block, p64.astype(dtype), dtype=dtype)
-        if closed.any():
-            red[:, closed] = -np.inf
-        rowmax = red.max(axis=1) if caps.size else np.full(hi - lo, -np.inf, dtype=dtype)
-        if dtype == np.float64:
-            exact = rowmax
-        else:
-            # float32 rounding could pick the wrong maximum: recompute in float64 every entry near the row max.
-            ulp = np.spacing(np.maximum(np.abs(rowmax), np.float32(1.0))) * 4
-            near_i, near_j = np.nonzero(red >= (rowmax - ulp)[:, None])
-            vals = block[near_i, near_j].astype(np.float64) + bonus - p64[near_j]
-            exact = np.full(hi - lo, -np.inf)
-            np.maximum.at(exact, near_i, vals)
-        total += float(np.maximum(exact, 0.0).sum())
-        # Candidates to add: a superset found in the block's precision, each confirmed in float64.
-        thresh = u_graph[lo:hi] + tol
-        if dtype != np.float64:
-            thresh = thresh - 8 * np.spacing(np.maximum(np.abs(thresh), 1.0).astype(dtype)).astype(np.float64)
-        thresh = thresh.astype(dtype)
-        # Only rows whose maximum passes the threshold can hold a candidate (few, after the first round).
-        hot = np.flatnonzero(rowmax > thresh)
-        ci, cj = np.nonzero(red[hot] > thresh[hot, None])
-        ci = hot[ci]
-        if per_row > 0 and ci.size > per_row:
-            count = np.bincount(ci, minlength=hi - lo)
-            crowded = np.flatnonzero(count > per_row)
-            if crowded.size:
-                kth = np.full(hi - lo, -np.inf, dtype=dtype)
-                kth[crowded] = np.partition(red[crowded], caps.size - per_row, axis=1)[:, caps.size - per_row]
-                keep = red[ci, cj] >= kth[ci]
-                ci, cj = ci[keep], cj[keep]
-        if ci.size:
-            s64 = block[ci, cj].astype(np.float64)
-            ok = s64 + bonus - p64[cj] - u_graph[lo + ci] > tol
-            found_i.append(ci[ok] + lo)
-            found_j.append(cj[ok])
-            found_s.append(s64[ok])
+        return _chunk_pass(
+            score_block(lo, hi), lo, hi, caps, p64, u_graph=u_graph, bonus=bonus, tol=tol, per_row=per_row
+        )
+
+    total = 0.0
+    found_i, found_j, found_s = [], [], []
+    for part, ci, cj, cs in in_order(chunk_of, range(0, n, chunk)):
+        total += part
+        found_i.append(ci)
+        found_j.append(cj)
+        found_s.append(cs)
     if found_i:
         return total, np.concatenate(found_i), np.concatenate(found_j), np.concatenate(found_s)
     empty = np.zeros(0, dtype=np.int64)
     return total, empty, empty, np.zeros(0, dtype=np.float64)
+
+
+def _chunk_pass(
+    block: np.ndarray,
+    lo: int,
+    hi: int,
+    caps: np.ndarray,
+    p64: np.ndarray,
+    *,
+    u_graph: np.ndarray,
+    bonus: float,
+    tol: float,
+    per_row: int,
+) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_pass` on the scores of mentees ``lo..hi-1``: their part of the sum and their pairs to add."""
+    block = np.asarray(block)
+    if block.shape != (hi - lo, caps.size):
+        raise ValueError(f"score_block({lo}, {hi}) returned shape {block.shape}, expected {(hi - lo, caps.size)}")
+    closed = caps == 0
+    dtype = block.dtype if block.dtype in (np.float32, np.float64) else np.float64
+    # Reduced value w_ij - p_j in the block's precision; mentors without seats never count.
+    if bonus:
+        red = block.astype(dtype, copy=True)
+        red += dtype.type(bonus)
+        red -= p64.astype(dtype)
+    else:  # the same values in one pass over the block
+        red = np.subtract(block, p64.astype(dtype), dtype=dtype)
+    if closed.any():
+        red[:, closed] = -np.inf
+    rowmax = red.max(axis=1) if caps.size else np.full(hi - lo, -np.inf, dtype=dtype)
+    if dtype == np.float64:
+        exact = rowmax
+    else:
+        # float32 rounding could pick the wrong maximum: recompute in float64 every entry near the row max.
+        ulp = np.spacing(np.maximum(np.abs(rowmax), np.float32(1.0))) * 4
+        near_i, near_j = np.nonzero(red >= (rowmax - ulp)[:, None])
+        vals = block[near_i, near_j].astype(np.float64) + bonus - p64[near_j]
+        exact = np.full(hi - lo, -np.inf)
+        np.maximum.at(exact, near_i, vals)
+    part = float(np.maximum(exact, 0.0).sum())
+    # Candidates to add: a superset found in the block's precision, each confirmed in float64.
+    thresh = u_graph[lo:hi] + tol
+    if dtype != np.float64:
+        thresh = thresh - 8 * np.spacing(np.maximum(np.abs(thresh), 1.0).astype(dtype)).astype(np.float64)
+    thresh = thresh.astype(dtype)
+    # Only rows whose maximum passes the threshold can hold a candidate (few, after the first round).
+    hot = np.flatnonzero(rowmax > thresh)
+    ci, cj = np.nonzero(red[hot] > thresh[hot, None])
+    ci = hot[ci]
+    if per_row > 0 and ci.size > per_row:
+        count = np.bincount(ci, minlength=hi - lo)
+        crowded = np.flatnonzero(count > per_row)
+        if crowded.size:
+            kth = np.full(hi - lo, -np.inf, dtype=dtype)
+            kth[crowded] = np.partition(red[crowded], caps.size - per_row, axis=1)[:, caps.size - per_row]
+            keep = red[ci, cj] >= kth[ci]
+            ci, cj = ci[keep], cj[keep]
+    s64 = block[ci, cj].astype(np.float64)
+    ok = s64 + bonus - p64[cj] - u_graph[lo + ci] > tol
+    return part, ci[ok] + lo, cj[ok], s64[ok]
 
 
 def _add_edges(graph: CandidateGraph, rows: np.ndarray, mentors: np.ndarray, scores: np.ndarray) -> CandidateGraph:
@@ -167,7 +188,7 @@ def certificate(
     score_block: Callable[[int, int], np.ndarray],
     *,
     objective: str = "score",
-    chunk: int = 1024,
+    chunk: int = 512,
 ) -> float:
     """The certified relative gap of a solution over all pairs, in one pass (no edges added).
 
@@ -185,8 +206,9 @@ def refine(
     *,
     objective: str = "score",
     max_rounds: int = 4,
-    chunk: int = 1024,
+    chunk: int = 512,
     per_row: int = ADD_PER_ROW,
+    good_enough: float = 0.0,
 ) -> tuple[CandidateGraph, Solution, float]:
     """Certify a solution against all pairs, adding missing edges and re-solving up to ``max_rounds`` times.
 
@@ -195,12 +217,17 @@ def refine(
         capacities: int array (n_mentors,).
         solution: the output of :func:`matching.assignment.solve_optimal` on ``graph`` with ``objective``.
         score_block: ``score_block(lo, hi)`` returns the dense (hi - lo, n_mentors) scores of mentees lo..hi-1
-            (float32 or float64), ``-inf`` for forbidden pairs.
+            (float32 or float64), ``-inf`` for forbidden pairs. It is called from two threads at once (two chunks
+            are in flight, each with single-threaded BLAS), so it must be safe to call concurrently, as
+            ``Scorer.score_block`` and any function of its arguments only are.
         objective: the objective the solution was computed for ("score" or "coverage").
         max_rounds: how many times edges may be added and the matching re-solved.
-        chunk: mentees per ``score_block`` call (bounds the memory of one pass).
+        chunk: mentees per ``score_block`` call (bounds the memory of one pass: two chunks at a time).
         per_row: at most about this many improving pairs are added per mentee and round, its most improving
             ones (0: all of them).
+        good_enough: stop adding edges once the certified relative gap is at most this (0: only when no
+            improving pair is left or the rounds run out). Each round costs a pass over all pairs and a re-solve,
+            and late rounds move the total by parts per billion.
 
     Returns:
         The final graph (with any added edges), its solution, and the certified relative gap
@@ -223,7 +250,7 @@ def refine(
         upper = total_u + float((caps * prices).sum())
         primal, primal_score = _primal(graph, w, solution.assignment)
         gap = max(upper - primal, 0.0) / max(abs(primal_score), EPS_FINAL_REL * scale)
-        if add_i.size == 0 or round_no == max_rounds:
+        if add_i.size == 0 or round_no == max_rounds or gap <= good_enough:
             return graph, solution, gap
         graph = _add_edges(graph, add_i.astype(np.int64), add_j.astype(np.int64), add_s)
         w = _objective_weights(graph, objective)

@@ -112,7 +112,10 @@ def test_certificate_measures_the_gap_of_a_pruned_solution():
     assert sol.assignment.tolist() == [-1, 0]
     gap = certificate(graph, caps, sol, blocks(scores))
     assert gap > 0.5  # the bound knows 1.8 may be possible while the solution has 1.0
-    final_graph, final, final_gap = refine(graph, caps, sol, blocks(scores))
+    # Good enough already: no round, the same graph and solution, the same gap.
+    same_graph, same, same_gap = refine(graph, caps, sol, blocks(scores), good_enough=gap)
+    assert same_graph is graph and same is sol and same_gap == gap
+    final_graph, final, final_gap = refine(graph, caps, sol, blocks(scores), good_enough=gap / 2)
     assert final.assignment.tolist() == [1, 0]
     assert final_gap == pytest.approx(0.0, abs=1e-9)
     assert final_graph.n_edges == 3
@@ -132,7 +135,7 @@ def test_full_graph_needs_no_round_and_mentors_without_seats_are_ignored():
 
     final_graph, final, gap = refine(graph, caps, sol, block, chunk=16)
     assert final_graph is graph and final is sol
-    assert calls == [(0, 16), (16, 32), (32, 48), (48, 50)]
+    assert sorted(calls) == [(0, 16), (16, 32), (32, 48), (48, 50)]  # two chunks at a time, on two threads
     assert gap <= 1e-9
     assert not np.isin(final.assignment, [1, 4]).any()
 
@@ -147,6 +150,24 @@ def test_refine_is_deterministic():
         assert np.array_equal(sol.assignment, runs[0][1].assignment)
         assert np.array_equal(g.mentor, runs[0][0].mentor)
         assert gap == runs[0][2]
+
+
+def test_chunks_on_two_threads_give_what_one_thread_gives(monkeypatch):
+    from matching import _threads
+
+    rng = np.random.default_rng(5)
+    scores = rng.random((300, 12))
+    scores[rng.random(scores.shape) < 0.4] = -np.inf
+    caps = rng.integers(1, 30, 12)
+    graph = pruned(scores, 1)
+    first = solve_optimal(graph, caps)
+    two = refine(graph, caps, first, blocks(scores, np.float32), chunk=7, max_rounds=1)
+    monkeypatch.setattr(_threads, "WORKERS", 1)
+    one = refine(graph, caps, first, blocks(scores, np.float32), chunk=7, max_rounds=1)
+    assert two[0].n_edges > graph.n_edges  # the round added pairs
+    assert np.array_equal(two[0].mentor, one[0].mentor) and np.array_equal(two[0].score, one[0].score)
+    assert np.array_equal(two[1].assignment, one[1].assignment)
+    assert two[2] == one[2]  # the bound's sum is taken in row order either way
 
 
 def test_bad_block_shape_is_rejected():

@@ -279,6 +279,31 @@ def test_pruned_graph_path(monkeypatch):
     _check_result(mentees, mentors, stable, match(mentees, mentors, stable))
 
 
+def test_certification_stops_once_the_total_is_proven_close_enough(monkeypatch):
+    """On a pruned program whose top-K graph misses better pairs, certification adds them until the certified
+    gap is within ``CERTIFIED_GAP``; with any gap good enough, it only measures it."""
+    from matching import certify, engine
+
+    monkeypatch.setattr(matching.candidates, "FULL_GRAPH_PAIRS", 0)
+    monkeypatch.setattr(engine, "PRICE_GUIDED", False)  # the plain top-K graph: far from the optimum
+    mentees, mentors = program(300, 30, seed=3, capacity=(5, 12))
+    config = MatchConfig(top_k=2, reverse_top_r=1, min_score=0.2)
+    rounds = []
+    solve = certify._solve
+    monkeypatch.setattr(certify, "_solve", lambda *a: rounds.append(1) or solve(*a))
+    closed = match(mentees, mentors, config)
+    good_enough = engine.CERTIFIED_GAP
+    assert rounds and 0.0 <= closed.stats.certified_gap <= good_enough
+    rounds.clear()
+    monkeypatch.setattr(engine, "CERTIFIED_GAP", float("inf"))
+    measured = match(mentees, mentors, config)
+    assert not rounds
+    assert measured.stats.certified_gap > good_enough * 1000  # a real gap, measured, not closed
+    assert measured.stats.total_score < closed.stats.total_score
+    plain = match(mentees, mentors, MatchConfig(top_k=2, reverse_top_r=1, min_score=0.2, certify=False))
+    assert plain.to_dict()["matches"] == measured.to_dict()["matches"]
+
+
 # --------------------------------------------------------------------------------------------------------------
 # Unmatched reasons
 # --------------------------------------------------------------------------------------------------------------
