@@ -207,22 +207,18 @@ def forbid_below(s: np.ndarray, limit) -> np.ndarray:
 
 def _row_thresholds(s: np.ndarray, k: int) -> np.ndarray:
     """A lower bound of each row's k-th largest value (exact when the row is short)."""
-    b, m = s.shape
+    m = s.shape[1]
     n_blocks = int(2.5 * k)
     size = m // n_blocks if n_blocks else 0
     if size < 8:
         return np.partition(s, m - k, axis=1)[:, m - k]
-    full = n_blocks * size
-    # Block t holds columns t, t + n_blocks, t + 2 n_blocks, ... (any partition of the columns gives the bound):
-    # the maxima are then a running elementwise maximum over ``size`` strided slices of n_blocks columns. numpy's
-    # reduce over that middle axis is ~7x slower than this loop (measured on a 640 x 10k chunk: 12.2 vs 1.7 ms).
-    view = s[:, :full].reshape(b, size, n_blocks)
-    maxima = view[:, 0].copy()
-    for t in range(1, size):
-        np.maximum(maxima, view[:, t], out=maxima)
-    if full < m:
-        maxima = np.concatenate([maxima, s[:, full:].max(axis=1, keepdims=True)], axis=1)
-    return np.partition(maxima, maxima.shape[1] - k, axis=1)[:, maxima.shape[1] - k]
+    # The k-th largest of the maxima of n_blocks blocks of columns (any partition of the columns gives the bound:
+    # each of the k blocks with the largest maxima holds a value at least that high). Blocks of contiguous
+    # columns, every one at least 8 wide, each row's maxima in one reduceat (640 x 10k chunk: 3.5 ms with the
+    # partition, against 5.1 ms for a running maximum over strided slices).
+    starts = np.arange(n_blocks) * m // n_blocks
+    maxima = np.maximum.reduceat(s, starts, axis=1)
+    return np.partition(maxima, n_blocks - k, axis=1)[:, n_blocks - k]
 
 
 def _keys(

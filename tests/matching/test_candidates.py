@@ -381,3 +381,27 @@ def test_graph_is_the_same_when_keys_cannot_be_packed(monkeypatch):
         assert np.array_equal(graph.indptr, want.indptr)
         assert np.array_equal(graph.mentor, want.mentor)
         assert np.array_equal(graph.score, want.score)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    rows=st.integers(1, 6),
+    cols=st.integers(1, 400),
+    k=st.integers(1, 12),
+    ties=st.booleans(),
+    forbidden=st.sampled_from([0.0, 0.5, 0.95]),
+)
+def test_row_thresholds_are_lower_bounds_of_the_kth_largest(seed, rows, cols, k, ties, forbidden):
+    from matching.candidates import _row_thresholds
+
+    k = min(k, cols)
+    rng = np.random.default_rng(seed)
+    s = (rng.integers(0, 4, (rows, cols)) if ties else rng.random((rows, cols))).astype(np.float32)
+    s[rng.random(s.shape) < forbidden] = -np.inf
+    kth = -np.sort(-s, axis=1)[:, k - 1]
+    th = _row_thresholds(s, k)
+    assert np.all(th <= kth)
+    assert np.all((s >= th[:, None]).sum(axis=1) >= k)  # every row keeps at least its top k
+    if cols // int(2.5 * k) < 8:  # short rows: exact
+        assert np.array_equal(th, kth)
