@@ -80,7 +80,8 @@ UNMATCHED_REASONS: tuple[str, ...] = (
 
 def _is_number(value: Any) -> bool:
     """True for ints and floats (numpy scalars included) but not bools, which are almost always a mistake."""
-    return isinstance(value, Real) and not isinstance(value, bool)
+    # Plain floats and ints first: the ABC check costs about 2 us a value (a second for 100k people's scores).
+    return type(value) is float or type(value) is int or (isinstance(value, Real) and not isinstance(value, bool))
 
 
 def _unit_interval(person_id: str | None, field_name: str, value: Any) -> float:
@@ -130,7 +131,10 @@ def _performance(person_id: str, value: Any) -> dict[str, float]:
     for area, score in value.items():
         if not isinstance(area, str) or not area:
             raise InvalidInputError(person_id, "performance", f"area names must be non-empty strings, got {area!r}")
-        out[area] = _unit_interval(person_id, f"performance[{area!r}]", score)
+        if type(score) is float and 0.0 <= score <= 1.0:  # the common case, without naming the entry
+            out[area] = score
+        else:
+            out[area] = _unit_interval(person_id, f"performance[{area!r}]", score)
     return out
 
 
@@ -143,8 +147,11 @@ def _availability(person_id: str, value: Any) -> frozenset[int] | None:
         return None
     if isinstance(value, str) or not isinstance(value, Iterable):
         raise InvalidInputError(person_id, "availability", "expected a set of hour-of-week slots 0..167 or None")
+    given = list(value)
+    if set(map(type, given)) <= {int} and (not given or (min(given) >= 0 and max(given) < HOURS_PER_WEEK)):
+        return frozenset(given)  # plain ints in range: the common case, checked in C-speed passes
     slots = set()
-    for slot in value:
+    for slot in given:
         if not isinstance(slot, Integral) or isinstance(slot, bool) or not (0 <= int(slot) < HOURS_PER_WEEK):
             raise InvalidInputError(person_id, "availability", f"slot {slot!r} is not an hour of the week 0..167")
         slots.add(int(slot))
