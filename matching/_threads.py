@@ -9,7 +9,8 @@ useful work and nothing spins.
 
 The limit is process-wide while a pass runs (BLAS has no per-thread setting); BLAS calls made meanwhile by other
 threads of the process also use one thread. Without ``threadpoolctl`` the blocks still run on two threads and
-the results are the same; BLAS then serialises the two threads' products.
+the results are the same; BLAS then serialises the two threads' products (100k x 10k pass: 8.1 s instead of 7.0).
+See ``docs/decisions/0005-scoring-threads-use-one-blas-thread-each.rst``.
 """
 
 from __future__ import annotations
