@@ -1,15 +1,15 @@
-"""Blocks of scores worked on by two threads at once, each computing its own block's product on one core.
+"""Blocks of scores worked on by several threads at once, each computing its own block's product on one core.
 
 Why. A scoring pass alternates a matrix product (BLAS) with numpy selection on the product. Left to itself,
 BLAS spreads each product over every core and then its idle workers spin for a while (OpenBLAS: about 0.1 s
 after each call), competing with the selection that follows: on a 2-core box a third of the pass's time was
-that contention. Instead, each of two threads takes whole blocks, product and selection, with BLAS limited to
-one thread per call (through ``threadpoolctl``, for the duration of the pass), so both cores stay busy with
-useful work and nothing spins.
+that contention. Instead, each of as many threads as BLAS would use takes whole blocks, product and selection,
+with BLAS limited to one thread per call (through ``threadpoolctl``, for the duration of the pass), so every core
+stays busy with useful work and nothing spins.
 
 The limit is process-wide while a pass runs (BLAS has no per-thread setting); BLAS calls made meanwhile by other
-threads of the process also use one thread. Without ``threadpoolctl`` the blocks still run on two threads and
-the results are the same; BLAS then serialises the two threads' products (100k x 10k pass: 8.1 s instead of 7.0).
+threads of the process also use one thread. Without ``threadpoolctl`` the blocks run on two threads and the
+results are the same; BLAS then serialises the two threads' products (100k x 10k pass: 8.1 s instead of 7.0).
 See ``docs/decisions/0005-scoring-threads-use-one-blas-thread-each.rst``.
 """
 
@@ -21,10 +21,25 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from itertools import islice
 
-__all__ = ["WORKERS", "in_order", "single_threaded_blas"]
+__all__ = ["MAX_WORKERS", "in_order", "single_threaded_blas", "workers"]
 
-#: Threads working on blocks at once (each with its own buffers: ``slot`` 0 or 1).
-WORKERS = 2
+#: Most threads a pass uses, however many cores there are: each keeps a block of scores in flight.
+MAX_WORKERS = 8
+
+
+def workers() -> int:
+    """Threads for a pass: as many as BLAS would use on its own, at least 2 and at most :data:`MAX_WORKERS`.
+
+    BLAS's own thread count is the machine's cores unless the operator set ``OPENBLAS_NUM_THREADS`` (or
+    ``OMP_NUM_THREADS``, ``MKL_NUM_THREADS``), so the passes use the cores the products used to, and the usual
+    setting still bounds them. Without ``threadpoolctl`` (BLAS cannot be limited): 2.
+    """
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:  # pragma: no cover - threadpoolctl is a dependency of the plugin and the test suite
+        return 2
+    counts = [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
+    return min(max(max(counts, default=2), 2), MAX_WORKERS)
 
 
 @contextmanager
@@ -39,18 +54,18 @@ def single_threaded_blas() -> Iterator[None]:
         yield
 
 
-def in_order[Job, Result](work: Callable[[int, Job], Result], jobs: Iterable[Job]) -> Iterator[Result]:
-    """Run ``work(slot, job)`` for every job on :data:`WORKERS` threads; yield the results in job order.
+def in_order[Job, Result](work: Callable[[int, Job], Result], jobs: Iterable[Job], n_workers: int) -> Iterator[Result]:
+    """Run ``work(slot, job)`` for every job on ``n_workers`` threads; yield the results in job order.
 
-    At most :data:`WORKERS` jobs are in flight, and a job's ``slot`` (its buffers) is not handed out again until
-    its result has been taken, so ``work`` may reuse per-slot buffers. ``jobs`` is read lazily, one job after
-    each result taken: a job may depend on everything the consumer did with the results before it but the last
-    ``WORKERS - 1``.
+    At most ``n_workers`` jobs are in flight, and a job's ``slot`` (``0 .. n_workers - 1``: its buffers) is not
+    handed out again until its result has been taken, so ``work`` may reuse per-slot buffers. ``jobs`` is read
+    lazily, one job after each result taken: a job may depend on everything the consumer did with the results
+    before it but the last ``n_workers - 1``.
     """
     jobs = iter(jobs)
-    with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="ementor-score") as pool, single_threaded_blas():
+    with ThreadPoolExecutor(max_workers=n_workers, thread_name_prefix="ementor-score") as pool, single_threaded_blas():
         running: deque[tuple[int, Future]] = deque()
-        for slot, job in zip(range(WORKERS), jobs):  # range first: no job is read beyond the first WORKERS
+        for slot, job in zip(range(n_workers), jobs):  # range first: no job is read beyond the first n_workers
             running.append((slot, pool.submit(work, slot, job)))
         while running:
             slot, future = running.popleft()

@@ -35,7 +35,7 @@ from typing import NamedTuple
 import numpy as np
 
 from matching._memory import release
-from matching._threads import WORKERS, in_order
+from matching._threads import in_order, workers
 from matching.features import PRODUCT_BITS, FusedFeatures
 from matching.graph import CandidateGraph
 
@@ -73,12 +73,13 @@ def as_scores(values: np.ndarray) -> np.ndarray:
     return np.asarray(values, dtype=np.float64)
 
 
-def chunk_rows(n_mentors: int) -> int:
-    """Mentees per chunk: about 6.5M scores (26 MB of float32), at most 2048 rows.
+def chunk_rows(n_mentors: int, n_workers: int = 2) -> int:
+    """Mentees per chunk: about 13M scores (52 MB of float32) shared by the threads of a pass, at most 2048 rows.
 
-    At 100k x 10k (d = 512) that is 640 rows, and the GEMM runs at the same rate from 512 to 1024 rows.
+    So the memory in flight does not grow with the cores. At 100k x 10k (d = 512) on two threads that is 640 rows,
+    and a product runs at the same rate from 512 to 1024 rows (160 rows on eight threads: still over 90 %).
     """
-    return int(max(64, min(2048, (6_500_000 // max(n_mentors, 1)) // 64 * 64)))
+    return int(max(64, min(2048, (13_000_000 // max(n_workers, 1) // max(n_mentors, 1)) // 64 * 64)))
 
 
 @dataclass(frozen=True, eq=False)
@@ -413,8 +414,8 @@ def score_rows(
     top-Rs; scores are exact, so every split sees the same numbers). Arrays are plain numeric (float32 scores are
     exact), so a partial can travel between processes (e.g. Celery chord parts) without pickling.
 
-    Chunks are worked on by two threads at once, each scoring and selecting whole chunks with single-threaded
-    BLAS (:mod:`matching._threads`); the results are taken in row order.
+    Chunks are worked on by several threads at once (as many as BLAS would use, :func:`matching._threads.workers`),
+    each scoring and selecting whole chunks with single-threaded BLAS; the results are taken in row order.
 
     Returns:
         ``{"counts", "cols", "vals", "alts"}`` (the rows' own edges, grouped by row, best first: ``counts``
@@ -424,7 +425,8 @@ def score_rows(
     """
     n, m = scorer.n_mentees, scorer.n_mentors
     hi = n if hi is None else min(hi, n)
-    chunk = chunk or chunk_rows(m)
+    n_workers = workers()
+    chunk = chunk or chunk_rows(m, n_workers)
     release()  # what the caller freed since (the profiles, once fused) before the pass's buffers
     reverse = _ReverseTop(m, 0 if full else min(reverse_r, n), scorer.floor, scorer.min_score)
     # The rows' own edges go straight into arrays sized for the most they can hold (K per row, or every pair):
@@ -436,7 +438,7 @@ def score_rows(
     n_own = 0
     counts = np.zeros(max(hi - lo, 0), dtype=np.int32)
     prefs: list[tuple[np.ndarray, ...]] = []
-    work = _ChunkWork(scorer, top_k, reverse, full=full, rows=min(chunk, max(hi - lo, 0)))
+    work = _ChunkWork(scorer, top_k, reverse, full=full, rows=min(chunk, max(hi - lo, 0)), n_workers=n_workers)
     starts = range(lo, hi, chunk)
 
     def jobs() -> Iterator[tuple[int, int, np.ndarray | None]]:
@@ -446,7 +448,7 @@ def score_rows(
             yield start, min(hi, start + chunk), work.later()
 
     first = [work.first(starts[0], min(hi, starts[0] + chunk))] if starts else []
-    for k, done in enumerate(chain(first, in_order(work, jobs()))):
+    for k, done in enumerate(chain(first, in_order(work, jobs(), n_workers))):
         if done.reverse is not None:
             reverse.add(done.reverse)
         size = done.own[0].size
@@ -491,7 +493,9 @@ class _ChunkWork:
     thresholds) runs alone, before the others.
     """
 
-    def __init__(self, scorer: Scorer, top_k: int, reverse: _ReverseTop, *, full: bool, rows: int) -> None:
+    def __init__(
+        self, scorer: Scorer, top_k: int, reverse: _ReverseTop, *, full: bool, rows: int, n_workers: int
+    ) -> None:
         m = scorer.n_mentors
         self.scorer, self.reverse = scorer, reverse
         self.guided = not full and scorer.guide is not None
@@ -515,10 +519,10 @@ class _ChunkWork:
         # Per thread: one scores buffer reused chunk after chunk (a fresh 20-40 MB array per chunk would cost its
         # page faults every time) and two boolean masks of a few rows each for the selection.
         shape = (rows, m)
-        self.buffers = [np.empty(shape, np.float32) for _ in range(WORKERS)]
-        self.alt_buffers = [np.empty(shape, np.float32) if scorer.alt is not None else None for _ in range(WORKERS)]
+        self.buffers = [np.empty(shape, np.float32) for _ in range(n_workers)]
+        self.alt_buffers = [np.empty(shape, np.float32) if scorer.alt is not None else None for _ in range(n_workers)]
         mask_shape = (min(rows, _SELECT_ROWS), m)
-        self.masks = [[np.empty(mask_shape, dtype=bool) for _ in range(2)] for _ in range(WORKERS)]
+        self.masks = [[np.empty(mask_shape, dtype=bool) for _ in range(2)] for _ in range(n_workers)]
 
     def later(self) -> np.ndarray | None:
         """The mentors' current recording thresholds on the chunks' scale (reduced scores when guided)."""

@@ -20,7 +20,7 @@ from collections.abc import Callable
 import numpy as np
 
 from matching._auction import concat_ranges
-from matching._threads import in_order
+from matching._threads import in_order, workers
 from matching.assignment import (
     EPS_FINAL_REL,
     Solution,
@@ -56,7 +56,7 @@ def _pass(
     chunk: int,
     per_row: int = 0,
 ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
-    """One chunked pass over all pairs, two chunks at a time on two threads (:mod:`matching._threads`).
+    """One chunked pass over all pairs, several chunks at a time on the pass's threads (:mod:`matching._threads`).
 
     Returns ``sum_i max(0, max_j w_ij - p_j)`` (exact in float64 even for float32 blocks; summed in row order)
     and the pairs (mentee, mentor, score) whose reduced cost ``w_ij - p_j - u_graph_i`` exceeds ``tol`` (with
@@ -73,7 +73,7 @@ def _pass(
 
     total = 0.0
     found_i, found_j, found_s = [], [], []
-    for part, ci, cj, cs in in_order(chunk_of, range(0, n, chunk)):
+    for part, ci, cj, cs in in_order(chunk_of, range(0, n, chunk), workers()):
         total += part
         found_i.append(ci)
         found_j.append(cj)
@@ -188,7 +188,7 @@ def certificate(
     score_block: Callable[[int, int], np.ndarray],
     *,
     objective: str = "score",
-    chunk: int = 512,
+    chunk: int | None = None,
 ) -> float:
     """The certified relative gap of a solution over all pairs, in one pass (no edges added).
 
@@ -206,7 +206,7 @@ def refine(
     *,
     objective: str = "score",
     max_rounds: int = 4,
-    chunk: int = 512,
+    chunk: int | None = None,
     per_row: int = ADD_PER_ROW,
     good_enough: float = 0.0,
 ) -> tuple[CandidateGraph, Solution, float]:
@@ -217,12 +217,13 @@ def refine(
         capacities: int array (n_mentors,).
         solution: the output of :func:`matching.assignment.solve_optimal` on ``graph`` with ``objective``.
         score_block: ``score_block(lo, hi)`` returns the dense (hi - lo, n_mentors) scores of mentees lo..hi-1
-            (float32 or float64), ``-inf`` for forbidden pairs. It is called from two threads at once (two chunks
-            are in flight, each with single-threaded BLAS), so it must be safe to call concurrently, as
-            ``Scorer.score_block`` and any function of its arguments only are.
+            (float32 or float64), ``-inf`` for forbidden pairs. It is called from several threads at once (one
+            chunk each, with single-threaded BLAS: :func:`matching._threads.workers`), so it must be safe to call
+            concurrently, as ``Scorer.score_block`` and any function of its arguments only are.
         objective: the objective the solution was computed for ("score" or "coverage").
         max_rounds: how many times edges may be added and the matching re-solved.
-        chunk: mentees per ``score_block`` call (bounds the memory of one pass: two chunks at a time).
+        chunk: mentees per ``score_block`` call (default: 1024 shared by the threads, so about 1024 rows are in
+            flight whatever the cores; bounds the memory of one pass).
         per_row: at most about this many improving pairs are added per mentee and round, its most improving
             ones (0: all of them).
         good_enough: stop adding edges once the certified relative gap is at most this (0: only when no
@@ -236,7 +237,7 @@ def refine(
     """
     n, m = graph.n_mentees, graph.n_mentors
     caps = _check_capacities(capacities, m)
-    chunk = max(1, int(chunk))
+    chunk = max(1, int(chunk)) if chunk is not None else max(64, 1024 // workers())
     for round_no in range(max_rounds + 1):
         w = _objective_weights(graph, objective)
         bonus = coverage_bonus(graph.score, n) if objective == "coverage" else 0.0  # also on an empty graph

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from matching._threads import WORKERS, in_order
+from matching._threads import in_order, workers
 from matching.candidates import Scorer, _row_thresholds, _top_per_group, as_scores, forbid_below
 from matching.features import PRODUCT_BITS, quantise
 
@@ -91,14 +91,15 @@ def _top_finite(key: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 def _sample_edges(scorer: Scorer, rows: np.ndarray, per_row: int, prices: np.ndarray | None):
     """Each sampled row's best ``per_row`` allowed mentors by (reduced) score: (sample row, mentor, score).
 
-    Block by block, two blocks at a time on two threads (as in ``matching.candidates.score_rows``). ``prices``
+    Block by block, several at a time on the pass's threads (as in ``matching.candidates.score_rows``). ``prices``
     must be fixed-point (multiples of 2^-22), so reduced scores are exact in float32.
     """
-    step = 512
+    n_workers = workers()
+    step = max(64, 1024 // n_workers)  # the same rows in flight whatever the threads
     k = min(per_row, scorer.n_mentors)
     shift = None if prices is None else np.asarray(prices, dtype=np.float32)
     # One block buffer per thread, reused (a fresh 20 MB block costs its page faults every time).
-    buffers = [np.empty((min(step, rows.size), scorer.n_mentors), np.float32) for _ in range(WORKERS)]
+    buffers = [np.empty((min(step, rows.size), scorer.n_mentors), np.float32) for _ in range(n_workers)]
 
     def pick(slot: int, lo: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         scores, ceiling = _allowed_scores(scorer, rows[lo : lo + step], buffers[slot])
@@ -110,7 +111,7 @@ def _sample_edges(scorer: Scorer, rows: np.ndarray, per_row: int, prices: np.nda
         r, c = _top_finite(scores, k)
         return r + lo, c, as_scores(scores[r, c]) + shift[c]  # the scores again, exactly
 
-    parts = list(in_order(pick, range(0, rows.size, step)))
+    parts = list(in_order(pick, range(0, rows.size, step), n_workers))
     return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))
 
 

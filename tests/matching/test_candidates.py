@@ -325,23 +325,24 @@ def test_row_order_equals_the_three_key_order_on_block_listings():
 
 @pytest.mark.parametrize(("full", "guided"), [(False, False), (False, True), (True, False)])
 def test_chunks_on_two_threads_give_the_graph_of_one_thread(monkeypatch, full, guided):
-    """Two chunks in flight (each selected with thresholds one chunk stale) give the graph of one at a time.
-
-    Also with the selection's row slices shrunk to 2 rows (many slices per chunk).
+    """Two or three chunks in flight (each selected with thresholds a chunk or two stale) give the graph of one
+    at a time. Also with the selection's row slices shrunk to 2 rows (many slices per chunk).
     """
-    from matching import _threads, candidates
+    from matching import candidates
 
     scorer = _scorer(90, 30, 11, min_score=0.2, penalty=True, n_excluded=40, n_bonus=30, alt=True)
     if guided:
         scorer = scorer.with_prices(quantise(np.random.default_rng(1).random(30) * 0.3, 22))
+    monkeypatch.setattr(candidates, "workers", lambda: 2)
     two, two_side = build_graph(scorer, 5, 3, full=full, chunk=8)
-    monkeypatch.setattr(_threads, "WORKERS", 1)
-    monkeypatch.setattr(candidates, "WORKERS", 1)
+    monkeypatch.setattr(candidates, "workers", lambda: 1)
     one, one_side = build_graph(scorer, 5, 3, full=full, chunk=8)
+    monkeypatch.setattr(candidates, "workers", lambda: 3)
+    three, three_side = build_graph(scorer, 5, 3, full=full)  # and the chunk size three threads get
     monkeypatch.setattr(candidates, "_SELECT_ROWS", 2)
     sliced, sliced_side = build_graph(scorer, 5, 3, full=full, chunk=8)
     assert two.n_edges > 0
-    for graph, side in ((one, one_side), (sliced, sliced_side)):
+    for graph, side in ((one, one_side), (three, three_side), (sliced, sliced_side)):
         for a, b in ((two.indptr, graph.indptr), (two.mentor, graph.mentor), (two.score, graph.score)):
             assert np.array_equal(a, b)
         assert np.array_equal(two_side, side)

@@ -153,7 +153,7 @@ def test_refine_is_deterministic():
 
 
 def test_chunks_on_two_threads_give_what_one_thread_gives(monkeypatch):
-    from matching import _threads
+    from matching import certify as certify_module
 
     rng = np.random.default_rng(5)
     scores = rng.random((300, 12))
@@ -161,8 +161,9 @@ def test_chunks_on_two_threads_give_what_one_thread_gives(monkeypatch):
     caps = rng.integers(1, 30, 12)
     graph = pruned(scores, 1)
     first = solve_optimal(graph, caps)
+    monkeypatch.setattr(certify_module, "workers", lambda: 2)
     two = refine(graph, caps, first, blocks(scores, np.float32), chunk=7, max_rounds=1)
-    monkeypatch.setattr(_threads, "WORKERS", 1)
+    monkeypatch.setattr(certify_module, "workers", lambda: 1)
     one = refine(graph, caps, first, blocks(scores, np.float32), chunk=7, max_rounds=1)
     assert two[0].n_edges > graph.n_edges  # the round added pairs
     assert np.array_equal(two[0].mentor, one[0].mentor) and np.array_equal(two[0].score, one[0].score)
