@@ -281,15 +281,17 @@ def _top_per_group(group: np.ndarray, value: np.ndarray, other: np.ndarray, k: i
 
 
 def top_per_row(values: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """The best ``k`` finite entries of each row of a dense block by (value desc, column asc): (rows, cols)."""
+    """The best ``k`` finite entries of each row of a dense block by (value desc, column asc): (rows, cols).
+
+    The block holds scores: finite numbers, and ``-inf`` for forbidden pairs (never chosen).
+    """
     b, m = values.shape
     if b == 0 or m == 0 or k <= 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     k = min(k, m)
-    finite = np.isfinite(values)
-    low = values[finite].min(initial=0.0)
-    th = np.maximum(_row_thresholds(np.where(finite, values, -np.inf), k), low)
-    rr, cc = np.nonzero(finite & (values >= th[:, None]))
+    # A row with fewer than k finite entries has -inf for bound: the most negative finite number keeps just those.
+    th = np.maximum(_row_thresholds(values, k), np.finfo(values.dtype).min)
+    rr, cc = np.nonzero(values >= th[:, None])
     keep = _top_per_group(rr, values[rr, cc], cc, k)
     return rr[keep], cc[keep]
 
@@ -896,19 +898,25 @@ def make_extender(
         for lo in range(0, mentees.size, step):
             rows = mentees[lo : lo + step]
             s, alt = scorer.score_rows(rows)
+            before = [given.get(i) for i in rows.tolist()]
+            before = [
+                b if b is not None else graph.mentor[graph.indptr[i] : graph.indptr[i + 1]].astype(np.int64)
+                for b, i in zip(before, rows.tolist())
+            ]
+            lens = np.array([b.size for b in before], dtype=np.int64)
+            if lens.sum():
+                s[np.repeat(np.arange(rows.size), lens), np.concatenate(before)] = -np.inf  # never hand out twice
+            # Each row's next best: one selection over the block (a full sort of every 10k-wide row, one at a time,
+            # took 0.3 ms a row: 27 of the 38 s of a 100k stable run).
+            rr, top = top_per_row(s, per_call)
+            got = np.bincount(rr, minlength=rows.size)
+            ends = np.cumsum(got).tolist()
             for k, i in enumerate(rows.tolist()):
-                before = given.get(i)
-                if before is None:
-                    before = graph.mentor[graph.indptr[i] : graph.indptr[i + 1]].astype(np.int64)
-                row = s[k]
-                row[before] = -np.inf
-                top = np.argsort(-row, kind="stable")[:per_call]
-                top = top[np.isfinite(row[top])]
-                given[i] = np.concatenate([before, top])
-                out_cols.append(top)
-                out_vals.append(row[top])
-                out_alts.append(alt[k, top] if alt is not None else row[top])
-                counts.append(top.size)
+                given[i] = np.concatenate([before[k], top[ends[k] - got[k] : ends[k]]])
+            out_cols.append(top)
+            out_vals.append(s[rr, top])
+            out_alts.append(alt[rr, top] if alt is not None else s[rr, top])
+            counts.extend(got.tolist())
         indptr = np.zeros(mentees.size + 1, dtype=np.int64)
         np.cumsum(counts, out=indptr[1:])
         sub = CandidateGraph(mentees.size, m, indptr, _cat(out_cols, np.int32), _cat(out_vals, np.float64))

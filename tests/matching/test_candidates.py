@@ -406,3 +406,29 @@ def test_row_thresholds_are_lower_bounds_of_the_kth_largest(seed, rows, cols, k,
     assert np.all((s >= th[:, None]).sum(axis=1) >= k)  # every row keeps at least its top k
     if cols // int(2.5 * k) < 8:  # short rows: exact
         assert np.array_equal(th, kth)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    rows=st.integers(1, 8),
+    cols=st.integers(1, 300),
+    k=st.integers(1, 40),
+    ties=st.booleans(),
+    forbidden=st.sampled_from([0.0, 0.5, 0.97, 1.0]),
+    dtype=st.sampled_from([np.float32, np.float64]),
+)
+def test_top_per_row_is_each_rows_best_finite_entries(seed, rows, cols, k, ties, forbidden, dtype):
+    from matching.candidates import top_per_row
+
+    rng = np.random.default_rng(seed)
+    values = (rng.integers(0, 5, (rows, cols)) / 4 if ties else rng.random((rows, cols))).astype(dtype)
+    values[rng.random(values.shape) < forbidden] = -np.inf
+    rr, cc = top_per_row(values, k)
+    expected_r, expected_c = [], []
+    for i in range(rows):
+        order = np.argsort(-values[i], kind="stable")[:k]  # value desc, then column
+        order = order[np.isfinite(values[i, order])]
+        expected_r += [i] * order.size
+        expected_c += order.tolist()
+    assert rr.tolist() == expected_r and cc.tolist() == expected_c
