@@ -245,10 +245,10 @@ def _order(group: np.ndarray, value: np.ndarray, other: np.ndarray) -> np.ndarra
     """The order of entries by (group asc, value desc, other asc), for values on the grid in [0, 2).
 
     Sorts one packed int64 key (:func:`_keys`): one integer sort instead of a three-key lexsort, several times
-    faster on the millions of entries of a full graph. The
-    (group, other) pairs are distinct, so the keys are and the order is unique. The sort is numpy's stable one
-    (timsort), which uses the runs of entries already grouped, as a block's selection lists them: 0.7 against
-    2.0 ms for 40k row-grouped keys, the same on shuffled ones. Falls back to ``lexsort`` when the key does not fit.
+    faster on the millions of entries of a full graph. The (group, other) pairs are distinct, so the keys are and
+    the order is unique. The sort is numpy's stable one (timsort), which uses the runs of entries already grouped,
+    as a block's selection lists them: 0.7 against 2.0 ms for 40k row-grouped keys, the same on shuffled ones.
+    Falls back to ``lexsort`` when the key does not fit.
     """
     if group.size == 0:
         return np.zeros(0, dtype=np.int64)
@@ -312,11 +312,9 @@ class _ReverseTop:
         self.alts = np.zeros(0)
         self.pending: list[tuple[np.ndarray, ...]] = []
         self.n_pending = 0
-        self.seen = False
 
     def first(self, s: np.ndarray, alt: np.ndarray | None, lo: int) -> None:
         """Record the exact top r of every column of the first chunk (ties by row), and set the thresholds."""
-        self.seen = True
         take = min(self.r, s.shape[0])
         if take == 0:
             return
@@ -327,23 +325,10 @@ class _ReverseTop:
             top = np.argsort(-s, axis=0, kind="stable")[:take]
             cc = np.broadcast_to(np.arange(self.m), top.shape).ravel()
             rr = top.ravel()
-        self.record(s, alt, lo, rr, cc)
-        self.merge()
-
-    def record(
-        self,
-        s: np.ndarray,
-        alt: np.ndarray | None,
-        lo: int,
-        rr: np.ndarray,
-        cc: np.ndarray,
-        *,
-        shift: np.ndarray | None = None,
-    ) -> None:
-        """Record the block entries ``(rr, cc)`` (local rows) at or above the minimum score (see :meth:`gather`)."""
-        records = self.gather(s, alt, lo, rr, cc, shift=shift)
+        records = self.gather(s, alt, lo, rr, cc)
         if records is not None:
             self.add(records)
+        self.merge()
 
     def gather(
         self,
