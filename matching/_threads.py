@@ -21,7 +21,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from itertools import islice
 
-__all__ = ["MAX_WORKERS", "in_order", "single_threaded_blas", "workers"]
+__all__ = ["MAX_WORKERS", "in_order", "rows_each", "single_threaded_blas", "workers"]
 
 #: Most threads a pass uses, however many cores there are: each keeps a block of scores in flight.
 MAX_WORKERS = 8
@@ -40,6 +40,14 @@ def workers() -> int:
         return 2
     counts = [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
     return min(max(max(counts, default=2), 2), MAX_WORKERS)
+
+
+def rows_each(n_workers: int, in_flight: int = 1024) -> int:
+    """Rows per block when ``in_flight`` rows are shared out among the pass's threads (at least 64).
+
+    So the memory of a pass stays the same whatever the cores.
+    """
+    return max(64, in_flight // n_workers)
 
 
 @contextmanager

@@ -20,7 +20,7 @@ from collections.abc import Callable
 import numpy as np
 
 from matching._auction import concat_ranges
-from matching._threads import in_order, workers
+from matching._threads import in_order, rows_each, workers
 from matching.assignment import (
     EPS_FINAL_REL,
     Solution,
@@ -54,9 +54,10 @@ def _pass(
     bonus: float,
     tol: float,
     chunk: int,
+    n_workers: int,
     per_row: int = 0,
 ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
-    """One chunked pass over all pairs, several chunks at a time on the pass's threads (:mod:`matching._threads`).
+    """One chunked pass over all pairs, a chunk on each of ``n_workers`` threads at a time (:mod:`matching._threads`).
 
     Returns ``sum_i max(0, max_j w_ij - p_j)`` (exact in float64 even for float32 blocks; summed in row order)
     and the pairs (mentee, mentor, score) whose reduced cost ``w_ij - p_j - u_graph_i`` exceeds ``tol`` (with
@@ -73,7 +74,7 @@ def _pass(
 
     total = 0.0
     found_i, found_j, found_s = [], [], []
-    for part, ci, cj, cs in in_order(chunk_of, range(0, n, chunk), workers()):
+    for part, ci, cj, cs in in_order(chunk_of, range(0, n, chunk), n_workers):
         total += part
         found_i.append(ci)
         found_j.append(cj)
@@ -237,7 +238,8 @@ def refine(
     """
     n, m = graph.n_mentees, graph.n_mentors
     caps = _check_capacities(capacities, m)
-    chunk = max(1, int(chunk)) if chunk is not None else max(64, 1024 // workers())
+    n_workers = workers()
+    chunk = max(1, int(chunk)) if chunk is not None else rows_each(n_workers)
     for round_no in range(max_rounds + 1):
         w = _objective_weights(graph, objective)
         bonus = coverage_bonus(graph.score, n) if objective == "coverage" else 0.0  # also on an empty graph
@@ -246,7 +248,16 @@ def refine(
         u_graph = _mentee_values(graph, w, prices)
         tol = ADD_TOL_REL * scale
         total_u, add_i, add_j, add_s = _pass(
-            score_block, n, caps, prices, u_graph=u_graph, bonus=bonus, tol=tol, chunk=chunk, per_row=per_row
+            score_block,
+            n,
+            caps,
+            prices,
+            u_graph=u_graph,
+            bonus=bonus,
+            tol=tol,
+            chunk=chunk,
+            n_workers=n_workers,
+            per_row=per_row,
         )
         upper = total_u + float((caps * prices).sum())
         primal, primal_score = _primal(graph, w, solution.assignment)

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from matching._threads import in_order, workers
+from matching._threads import in_order, rows_each, workers
 from matching.candidates import Scorer, _row_thresholds, _top_per_group, as_scores, forbid_below
 from matching.features import PRODUCT_BITS, quantise
 
@@ -95,7 +95,7 @@ def _sample_edges(scorer: Scorer, rows: np.ndarray, per_row: int, prices: np.nda
     must be fixed-point (multiples of 2^-22), so reduced scores are exact in float32.
     """
     n_workers = workers()
-    step = max(64, 1024 // n_workers)  # the same rows in flight whatever the threads
+    step = rows_each(n_workers)
     k = min(per_row, scorer.n_mentors)
     shift = None if prices is None else np.asarray(prices, dtype=np.float32)
     # One block buffer per thread, reused (a fresh 20 MB block costs its page faults every time).
