@@ -214,12 +214,15 @@ def _row_thresholds(s: np.ndarray, k: int) -> np.ndarray:
     if size < 8:
         return np.partition(s, m - k, axis=1)[:, m - k]
     # The k-th largest of the maxima of n_blocks blocks of columns (any partition of the columns gives the bound:
-    # each of the k blocks with the largest maxima holds a value at least that high). Blocks of contiguous
-    # columns, every one at least 8 wide, each row's maxima in one reduceat (640 x 10k chunk: 2.5 ms, against 4.1
-    # for a running maximum over strided slices); then a full sort of the short rows of maxima, which numpy
-    # vectorises (640 x 125: 0.15 ms, against 1.0 ms for np.partition).
-    starts = np.arange(n_blocks) * m // n_blocks
-    maxima = np.maximum.reduceat(s, starts, axis=1)
+    # each of the k blocks with the largest maxima holds a value at least that high). Block b holds the columns
+    # b, b + n_blocks, b + 2 n_blocks, ... (every one at least 8 wide; the last m % n_blocks columns join the first
+    # blocks), so the maxima are an elementwise maximum of contiguous slices, which numpy vectorises (640 x 10k
+    # chunk: 1.8 ms, against 4.5 for a reduceat over contiguous blocks); then a full sort of the short rows of
+    # maxima (640 x 125: 0.1 ms, against 0.7 ms for np.partition).
+    whole = size * n_blocks
+    maxima = s[:, :whole].reshape(s.shape[0], size, n_blocks).max(axis=1)
+    if whole < m:
+        np.maximum(maxima[:, : m - whole], s[:, whole:], out=maxima[:, : m - whole])
     return np.sort(maxima, axis=1)[:, n_blocks - k]
 
 
