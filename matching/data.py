@@ -367,7 +367,8 @@ class MatchConfig:
         pinned: (mentee_id, mentor_id) pairs to keep as they are; they use up one unit of the mentor's capacity.
         mentor_weights: the mentor side's factor weights for ``"stable"`` (default: the same as ``weights``).
         top_k: candidates kept per mentee when the program is too large to consider every pair.
-        reverse_top_r: best mentees kept per mentor in the same pass, so no mentor is left without candidates.
+        reverse_top_r: best mentees kept per mentor in the same pass, so no mentor is left without candidates
+            (``"optimal"``; ``"stable"`` extends each mentee's list in preference order instead).
         certify: for ``"optimal"`` on a pruned candidate graph, prove with LP-dual prices how close the total is
             to the optimum over all pairs, adding missing pairs that could improve it until it is within a
             millionth (``MatchStats.certified_gap``).

@@ -321,6 +321,19 @@ class Problem:
         """How many mentee rows scoring covers."""
         return int(self.free.size)
 
+    @property
+    def reverse_r(self) -> int:
+        """Each mentor's best mentees kept as extra candidates (``reverse_top_r``), or 0 where they must not be.
+
+        The stable strategy on a pruned graph extends each mentee's list on demand with its next best mentors, so
+        a list must be a prefix of the mentee's preference order: an extra edge far down a row would be proposed
+        to before the better mentors not handed out yet, and deferred acceptance would then stop short of the
+        mentee-optimal matching. Extension already leaves no mentor without the mentees that want it.
+        """
+        if self.config.strategy == "stable" and not self.full:
+            return 0
+        return self.config.reverse_top_r
+
 
 def prepare(
     mentees: Iterable[Mentee],
@@ -407,7 +420,7 @@ def score_chunk(problem: Problem, lo: int, hi: int) -> dict[str, np.ndarray]:
     config = problem.config
     if problem.n_rows == 0 or problem.active.size == 0:
         return {}
-    return score_rows(problem.scorer, config.top_k, config.reverse_top_r, full=problem.full, lo=lo, hi=hi)
+    return score_rows(problem.scorer, config.top_k, problem.reverse_r, full=problem.full, lo=lo, hi=hi)
 
 
 def combine(problem: Problem, partials: Sequence[Mapping[str, np.ndarray]]) -> MatchResult:
@@ -428,7 +441,7 @@ def _combine(problem: Problem, parts: list[dict[str, np.ndarray]]) -> MatchResul
     stable = config.strategy == "stable"
     full = problem.full
     with _timed(seconds, "candidates"):
-        graph, mentor_scores = assemble(scorer, config.top_k, config.reverse_top_r, parts, full=full)
+        graph, mentor_scores = assemble(scorer, config.top_k, problem.reverse_r, parts, full=full)
         parts.clear()
     capacities = remaining[active]
     certified_gap: float | None = None

@@ -279,6 +279,24 @@ def test_pruned_graph_path(monkeypatch):
     _check_result(mentees, mentors, stable, match(mentees, mentors, stable))
 
 
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), top_k=st.integers(1, 4))
+def test_stable_with_lazily_extended_lists_is_the_full_lists_matching(seed, top_k):
+    """Deferred acceptance's outcome does not depend on how the lists grow: short top-K lists extended on demand
+    (each extension doubling what a mentee had) give the matching of the full lists."""
+    mentees, mentors = program(120, 12, seed=seed, capacity=(1, 8))
+    config = MatchConfig(
+        strategy="stable", top_k=top_k, reverse_top_r=1, mentor_weights={"performance": 0.7, "skills": 0.3}
+    )
+    full = match(mentees, mentors, config)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(matching.candidates, "FULL_GRAPH_PAIRS", 0)
+        assert not prepare(mentees, mentors, config).full
+        lazy = match(mentees, mentors, config)
+    assert _pairs(lazy) == _pairs(full)
+    assert [m.score for m in lazy.matches] == [m.score for m in full.matches]
+
+
 def test_certification_stops_once_the_total_is_proven_close_enough(monkeypatch):
     """On a pruned program whose top-K graph misses better pairs, certification adds them until the certified
     gap is within ``CERTIFIED_GAP``; with any gap good enough, it only measures it."""
