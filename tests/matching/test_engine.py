@@ -1,6 +1,7 @@
 """``matching.match``: a worked example, constraints as properties, validation, edge cases, determinism."""
 
 import json
+from dataclasses import replace
 from itertools import pairwise
 
 import numpy as np
@@ -280,11 +281,21 @@ def test_pruned_graph_path(monkeypatch):
 
 
 @settings(max_examples=15, deadline=None)
-@given(seed=st.integers(0, 10_000), top_k=st.integers(1, 4))
-def test_stable_with_lazily_extended_lists_is_the_full_lists_matching(seed, top_k):
+@given(seed=st.integers(0, 10_000), top_k=st.integers(1, 4), ranked=st.booleans())
+def test_stable_with_lazily_extended_lists_is_the_full_lists_matching(seed, top_k, ranked):
     """Deferred acceptance's outcome does not depend on how the lists grow: short top-K lists extended on demand
-    (each extension doubling what a mentee had) give the matching of the full lists."""
+    (each extension doubling what a mentee had) give the matching of the full lists, with mentees' own rankings
+    (proposed to first) or without."""
     mentees, mentors = program(120, 12, seed=seed, capacity=(1, 8))
+    if ranked:  # a third of the mentees rank two or three mentors
+        rng = np.random.default_rng(seed)
+        ids = [p.id for p in mentors]
+        mentees = [
+            replace(p, preferences=tuple(rng.choice(ids, size=int(rng.integers(2, 4)), replace=False).tolist()))
+            if rng.random() < 1 / 3
+            else p
+            for p in mentees
+        ]
     config = MatchConfig(
         strategy="stable", top_k=top_k, reverse_top_r=1, mentor_weights={"performance": 0.7, "skills": 0.3}
     )
