@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from matching._threads import in_order, rows_each, workers
-from matching.candidates import Scorer, _row_thresholds, _top_per_group, as_scores, forbid_below
+from matching.candidates import Scorer, as_scores, forbid_below, top_per_row
 from matching.features import PRODUCT_BITS, quantise
 
 __all__ = ["ITERATIONS", "PER_ROW", "SAMPLE_SHARE", "estimate_prices"]
@@ -76,18 +76,6 @@ def _allowed_scores(scorer: Scorer, rows: np.ndarray, out: np.ndarray | None = N
     return s, ceiling
 
 
-def _top_finite(key: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's best ``k`` finite entries of a float32 block by (value desc, column asc): (rows, cols)."""
-    th = _row_thresholds(key, k)  # a lower bound of each row's k-th largest (-inf when it has fewer)
-    flat = np.flatnonzero(key >= th[:, None])
-    rr, cc = np.divmod(flat, key.shape[1])
-    vals = key.ravel()[flat]
-    ok = np.isfinite(vals)
-    rr, cc, vals = rr[ok], cc[ok], vals[ok]
-    keep = _top_per_group(rr, vals, cc, k)
-    return rr[keep], cc[keep]
-
-
 def _sample_edges(scorer: Scorer, rows: np.ndarray, per_row: int, prices: np.ndarray | None):
     """Each sampled row's best ``per_row`` allowed mentors by (reduced) score: (sample row, mentor, score).
 
@@ -105,10 +93,10 @@ def _sample_edges(scorer: Scorer, rows: np.ndarray, per_row: int, prices: np.nda
         scores, ceiling = _allowed_scores(scorer, rows[lo : lo + step], buffers[slot])
         forbid_below(scores, ceiling)
         if shift is None:
-            r, c = _top_finite(scores, k)
+            r, c = top_per_row(scores, k)
             return r + lo, c, as_scores(scores[r, c])
         np.subtract(scores, shift[None, :], out=scores)  # reduced scores, exact (fixed-point)
-        r, c = _top_finite(scores, k)
+        r, c = top_per_row(scores, k)
         return r + lo, c, as_scores(scores[r, c]) + shift[c]  # the scores again, exactly
 
     parts = list(in_order(pick, range(0, rows.size, step), n_workers))
