@@ -409,6 +409,30 @@ def test_row_thresholds_are_lower_bounds_of_the_kth_largest(seed, rows, cols, k,
         assert np.array_equal(th, kth)
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    rows=st.integers(1, 300),
+    cols=st.integers(1, 6),
+    r=st.integers(1, 25),
+    ties=st.booleans(),
+    forbidden=st.sampled_from([0.0, 0.5, 0.95]),
+)
+def test_column_thresholds_are_lower_bounds_of_the_rth_largest(seed, rows, cols, r, ties, forbidden):
+    from matching.candidates import _column_thresholds
+
+    r = min(r, rows)
+    rng = np.random.default_rng(seed)
+    s = (rng.integers(0, 4, (rows, cols)) if ties else rng.random((rows, cols))).astype(np.float32)
+    s[rng.random(s.shape) < forbidden] = -np.inf
+    rth = -np.sort(-s, axis=0)[r - 1]
+    th = _column_thresholds(s, r)
+    assert np.all(th <= rth)
+    assert np.all((s >= th[None, :]).sum(axis=0) >= r)  # every column keeps at least its top r
+    if rows // int(2.5 * r) < 2:  # few rows: exact
+        assert np.array_equal(th, rth)
+
+
 @settings(max_examples=150, deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1),
