@@ -16,6 +16,7 @@ Why these choices:
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections import defaultdict
@@ -244,10 +245,25 @@ def term_matrix(texts: Sequence[str]) -> TermMatrix:
     del row_counts, indices, tfs
     counts = sp.csr_matrix((tf_all, idx_all, indptr), shape=(n_docs, len(vocab)))
     df = np.bincount(counts.indices, minlength=len(vocab)).astype(np.float64)
-    idf = np.log((1.0 + n_docs) / (1.0 + df)) + 1.0
-    data = (1.0 + np.log(counts.data)) * idf[counts.indices]
+    # Logarithms through the C library, not np.log: numpy's vectorised log is not the same function in every
+    # version and on every CPU (on AVX-512, numpy 1.26's differs from numpy 2's in the last bit of a quarter of
+    # the values), and these weights decide the scores and the order shared terms are cited in, which must be the
+    # same bits everywhere. Both logs are of whole numbers or of one value per term: a few thousand calls.
+    idf = _logs((1.0 + n_docs) / (1.0 + df)) + 1.0
+    data = (1.0 + _logs_of_counts(counts.data)) * idf[counts.indices]
     row_len = np.diff(counts.indptr)
     norms = np.sqrt(np.bincount(np.repeat(np.arange(n_docs), row_len), weights=data * data, minlength=n_docs))
     data /= np.repeat(np.where(norms > 0, norms, 1.0), row_len)
     matrix = sp.csr_matrix((data, counts.indices, counts.indptr), shape=counts.shape)
     return TermMatrix(matrix=matrix, terms=tuple(vocab), idf=idf)
+
+
+def _logs(values: np.ndarray) -> np.ndarray:
+    """Natural logarithms of ``values``, one ``math.log`` call each (see :func:`term_matrix` for why)."""
+    return np.fromiter(map(math.log, values.tolist()), dtype=np.float64, count=values.size)
+
+
+def _logs_of_counts(counts: np.ndarray) -> np.ndarray:
+    """Natural logarithms of positive whole numbers, from a table of ``math.log`` of 1 .. max(counts)."""
+    table = _logs(np.arange(1, int(counts.max(initial=0)) + 1, dtype=np.float64))
+    return table[counts.astype(np.int64) - 1]
