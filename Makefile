@@ -1,6 +1,6 @@
 # eMentor developer commands. The two that matter: `make demo` and `make test` (see README.md).
 .DEFAULT_GOAL := help
-.PHONY: help demo test test-sqlite test-mariadb test-postgresql test-fast quality requirements upgrade \
+.PHONY: help demo test test-sqlite test-mariadb test-postgresql test-numpy2 test-fast quality requirements upgrade \
         extract_translations compile_translations dummy_translations bench clean system_deps venv
 
 SHELL := /bin/bash
@@ -61,7 +61,7 @@ demo: venv ## run the development site with demo data on http://127.0.0.1:8000
 	@echo ""
 	$(MANAGE) runserver $(DEMO_HOST):$(DEMO_PORT) --noreload
 
-test: venv test-sqlite test-mariadb test-postgresql ## the whole test suite: SQLite (everything), then MariaDB and PostgreSQL
+test: venv test-sqlite test-mariadb test-postgresql test-numpy2 ## the whole test suite: SQLite (everything), MariaDB, PostgreSQL, numpy 2
 
 test-sqlite: venv ## every test, on SQLite
 	$(PY) -m pytest
@@ -71,6 +71,19 @@ test-mariadb: venv ## the database-backed tests on MariaDB (as Open edX runs on 
 
 test-postgresql: venv ## the database-backed tests on PostgreSQL
 	EMENTOR_TEST_DB=postgresql $(PY) -m pytest -m "not browser and not slow" tests/ementor_plugin tests/foundation
+
+# The platform pins numpy<2 (1.26.4, what .venv holds); the matching library must run on numpy 2.x too and give
+# the same bits (tests/matching/test_reference.py). Its tests need neither Django nor the plugin: a small venv.
+NUMPY2_VENV := .venv-numpy2
+$(NUMPY2_VENV)/.installed: requirements/numpy2.txt
+	@if [ -z "$(PYTHON312)" ]; then echo "Python 3.12 is required (the Open edX platform runs 3.12 only)." >&2; exit 1; fi
+	@test -x $(NUMPY2_VENV)/bin/python || $(PYTHON312) -m venv $(NUMPY2_VENV)
+	$(NUMPY2_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements/numpy2.txt
+	@touch $@
+
+test-numpy2: $(NUMPY2_VENV)/.installed ## the matching library's tests again, on numpy 2.x
+	$(NUMPY2_VENV)/bin/python -c "import numpy; assert numpy.__version__.startswith('2.'), numpy.__version__"
+	$(NUMPY2_VENV)/bin/python -m pytest -W ignore::pytest.PytestConfigWarning tests/matching
 
 test-fast: venv ## the fast part only: no slow, browser or integration tests
 	$(PY) -m pytest -m "not slow and not browser and not integration"
