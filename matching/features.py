@@ -48,8 +48,12 @@ fixed-point error (measured at weight 0.2: mean 5e-4 and at most 5e-3 for the co
 1.2e-3 for performance), identical on every machine and far below what the inputs themselves mean.
 
 The dense width of the product is bounded: columns are ranked by how many pairs they touch
-(``nnz(U col) * nnz(V col)``); the top ``dense_width`` go into the dense float32 GEMM and the rest stay sparse
-and are added exactly by a sparse product (few pairs, by construction). Aspiration terms are the exception:
+(``nnz(U col) * nnz(V col)``); the top ``dense_width`` go into the dense float32 block and the rest stay sparse
+and are added exactly by a sparse product (few pairs, by construction). Within the dense block, the columns
+that fewer than :data:`GEMM_DENSITY` of the mentees have are not worth a GEMM's multiply-adds (a mentee row
+holds about 79 of 512 on the benchmark program): each mentee entry there adds its weight times the mentor
+column to the mentee's row of scores instead (an axpy over the mentors), at a sixth of the GEMM's rate but on
+under a twentieth of the entries. The sums stay exact, so the order does not matter. Aspiration terms are the exception:
 sparse aspiration columns are kept only while their pair count fits ``residual_budget``; the others are dropped
 from the score (documented in the README: the cosine then counts only the kept terms, never more).
 """
@@ -57,13 +61,18 @@ from the score (documented in the README: the cosine then counts only the kept t
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import chain
 
 import numpy as np
 import scipy.sparse as sp
 
 from matching._memory import release
+
+try:  # adds A @ X into Y in place; scipy's public product would allocate and zero a chunk-sized array each time
+    from scipy.sparse._sparsetools import csr_matvecs as _csr_matvecs
+except ImportError:  # pragma: no cover - present in every scipy the platform ships; the fallback is tested
+    _csr_matvecs = None
 from matching.data import FACTORS, HOURS_PER_WEEK, NEUTRAL_VALUE, Mentee, Mentor
 from matching.text import normalise_tag, term_matrix
 
@@ -603,8 +612,10 @@ def build_profiles(mentees: Sequence[Mentee], mentors: Sequence[Mentor]) -> Prof
 class FusedFeatures:
     """Mentee and mentor vectors whose dot product is the weighted score of a pair.
 
-    ``score(i, j) = mentee_dense[i] . mentor_dense[j] + mentee_sparse[i] . mentor_sparse[j]``: the dense part is
-    one float32 GEMM per chunk of mentees, the sparse part a sparse product touching few pairs.
+    ``score(i, j) = mentee_dense[i] . mentor_dense[j] + mentee_sparse[i] . mentor_sparse[j]``. The dense part
+    is computed per chunk of mentees: its first ``gemm_width`` columns by one float32 GEMM, the others (few
+    mentees have them) by adding each mentee entry times the mentor column to the mentee's row of scores; the
+    sparse part by a sparse product touching few pairs.
 
     Attributes:
         mentee_dense: CSR float32 (n x width), made dense one chunk at a time (never n x width at once).
@@ -613,6 +624,9 @@ class FusedFeatures:
         mentor_sparse: CSR float32 (m x r) or None.
         mentor_sparse_t: CSR float32 (r x m) or None (the same, transposed for the chunk product).
         kept_terms: bool mask of the aspiration columns the score counts.
+        gemm_width: how many leading dense columns the GEMM takes (default: all).
+        mentor_rare_t: float32 (width - gemm_width, m), C-contiguous: the other dense columns of
+            ``mentor_dense``, transposed for the row updates (None when the GEMM takes every column).
     """
 
     mentee_dense: sp.csr_matrix
@@ -621,6 +635,8 @@ class FusedFeatures:
     mentor_sparse: sp.csr_matrix | None
     mentor_sparse_t: sp.csr_matrix | None
     kept_terms: np.ndarray
+    gemm_width: int | None = None
+    mentor_rare_t: np.ndarray | None = None
 
     @property
     def n_mentees(self) -> int:
@@ -634,31 +650,22 @@ class FusedFeatures:
 
     @property
     def width(self) -> int:
-        """The dense width of the GEMM."""
+        """The width of the dense block (the GEMM takes its first :attr:`gemm_width` columns)."""
         return int(self.mentor_dense.shape[1])
 
     def with_prices(self, prices: np.ndarray) -> FusedFeatures:
         """Return features whose product is the *reduced* score ``s_ij - prices[j]`` (prices fixed-point >= 0).
 
-        Only the mentor side's price column changes (a copy of the dense mentor block), so the product stays
-        exact and costs nothing more; the mentee side is shared.
+        Only the mentor side's price column changes (a copy of the dense mentor block; the price column is one of
+        the GEMM's), so the product stays exact and costs nothing more; the mentee side is shared.
         """
         mentor_dense = self.mentor_dense.copy()
         mentor_dense[:, PRICE_COLUMN] = -np.asarray(prices, dtype=np.float32)
-        return FusedFeatures(
-            self.mentee_dense,
-            mentor_dense,
-            self.mentee_sparse,
-            self.mentor_sparse,
-            self.mentor_sparse_t,
-            self.kept_terms,
-        )
+        return replace(self, mentor_dense=mentor_dense)
 
     def with_mentee_side(self, mentee_dense: sp.csr_matrix, mentee_sparse: sp.csr_matrix | None) -> FusedFeatures:
         """Return the same mentor vectors with other mentee vectors (other weights, same columns)."""
-        return FusedFeatures(
-            mentee_dense, self.mentor_dense, mentee_sparse, self.mentor_sparse, self.mentor_sparse_t, self.kept_terms
-        )
+        return replace(self, mentee_dense=mentee_dense, mentee_sparse=mentee_sparse)
 
     def _add_sparse(self, out: np.ndarray, left: sp.csr_matrix | None) -> None:
         """Add the sparse columns' product into ``out`` (a C-contiguous block), through flat indices."""
@@ -669,6 +676,29 @@ class FusedFeatures:
         flat = np.repeat(np.arange(out.shape[0], dtype=np.int64) * m, np.diff(prod.indptr)) + prod.indices
         np.add.at(out.reshape(-1), flat, prod.data)  # numpy's fast path: ~2x a fancy-index +=
 
+    def _dense_product(self, block: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+        """``block @ mentor_dense.T`` for a dense block of mentee rows, into ``out`` (C-contiguous) if given."""
+        g = self.width if self.gemm_width is None else self.gemm_width
+        if out is None:
+            out = np.empty((block.shape[0], self.n_mentors), dtype=np.float32)
+        np.matmul(block[:, :g], self.mentor_dense[:, :g].T, out=out)
+        if self.mentor_rare_t is not None and block.shape[0]:
+            rare = sp.csr_matrix(block[:, g:])
+            if _csr_matvecs is not None and out.flags.c_contiguous:  # out += rare @ mentor_rare_t, in place
+                _csr_matvecs(
+                    rare.shape[0],
+                    rare.shape[1],
+                    out.shape[1],
+                    rare.indptr,
+                    rare.indices,
+                    rare.data,
+                    self.mentor_rare_t.reshape(-1),
+                    out.reshape(-1),
+                )
+            else:  # pragma: no cover - exercised by the tests through monkeypatch
+                out += rare @ self.mentor_rare_t
+        return out
+
     def scores(self, lo: int, hi: int, out: np.ndarray | None = None) -> np.ndarray:
         """Return the float32 (hi - lo, m) scores of mentees ``lo..hi-1`` against every mentor.
 
@@ -678,11 +708,7 @@ class FusedFeatures:
             out: optional C-contiguous float32 buffer of at least ``hi - lo`` rows to write into (reusing one
                 buffer across chunks spares the page faults of a fresh 20-40 MB array per chunk).
         """
-        block = self.mentee_dense[lo:hi].toarray()
-        if out is None:
-            out = block @ self.mentor_dense.T
-        else:
-            out = np.matmul(block, self.mentor_dense.T, out=out[: hi - lo])
+        out = self._dense_product(self.mentee_dense[lo:hi].toarray(), None if out is None else out[: hi - lo])
         if self.mentee_sparse is not None:
             self._add_sparse(out, self.mentee_sparse[lo:hi])
         return out
@@ -692,11 +718,7 @@ class FusedFeatures:
 
         ``out``: as in :meth:`scores`, an optional buffer of at least ``len(rows)`` rows to write into.
         """
-        block = self.mentee_dense[rows].toarray()
-        if out is None:
-            out = block @ self.mentor_dense.T
-        else:
-            out = np.matmul(block, self.mentor_dense.T, out=out[: len(rows)])
+        out = self._dense_product(self.mentee_dense[rows].toarray(), None if out is None else out[: len(rows)])
         if self.mentee_sparse is not None:
             self._add_sparse(out, self.mentee_sparse[rows])
         return out
@@ -714,6 +736,10 @@ class FusedFeatures:
         return out
 
 
+#: Dense columns that fewer than this share of mentees have are added by row updates instead of in the GEMM
+#: (each such entry costs one pass over the mentors, about 6 times a GEMM column's cost per mentee: on the
+#: benchmark program the pass's products take 23 instead of 33 ms a 640-row chunk, best between 3 and 10 %).
+GEMM_DENSITY = 0.05
 N_LEAD = 3 + len(FACTORS)  # constant, one "mentor lacks f" column per factor, performance fallback, price
 #: The leading column that carries mentor prices for candidate selection (mentee side 1; mentor side 0 in the
 #: score, ``-p_j`` in the price-guided copy, see :meth:`FusedFeatures.with_prices`).
@@ -756,15 +782,23 @@ def _remap(
 ) -> sp.csr_matrix:
     """Build the float32 CSR (n x width) of ``[lead | block entries moved to their target columns]`` (-1: dropped).
 
-    ``target`` numbers the kept columns in increasing order, so each block's kept columns are consecutive in the
-    result: scipy's column selection and horizontal stacking (C loops) place the entries, in row order and with
-    sorted indices, without the per-entry index arithmetic of a scatter.
+    ``target`` numbers the kept columns 0, 1, ... (after the lead columns). They are taken in that order as runs
+    of columns of one block each, and scipy's column selection and horizontal stacking (C loops) place the
+    entries, in row order and with sorted indices, without the per-entry index arithmetic of a scatter.
     """
     parts = [] if lead is None else [sp.csr_matrix(lead.astype(np.float32))]
-    for k, block in enumerate(blocks):
-        part = block[:, np.flatnonzero(target[offsets[k] : offsets[k + 1]] >= 0)]
+    kept = np.flatnonzero(target >= 0)
+    kept = kept[np.argsort(target[kept], kind="stable")]
+    block_of = np.searchsorted(offsets, kept, side="right") - 1
+    for run in np.split(np.arange(kept.size), np.flatnonzero(np.diff(block_of)) + 1):
+        if not run.size:
+            continue
+        k = int(block_of[run[0]])
+        part = blocks[k][:, kept[run] - offsets[k]]
         part.sort_indices()
         parts.append(sp.csr_matrix((part.data.astype(np.float32), part.indices, part.indptr), shape=part.shape))
+    if not parts:
+        parts.append(sp.csr_matrix((blocks[0].shape[0] if blocks else 0, 0), dtype=np.float32))
     out = sp.hstack(parts, format="csr")
     assert out.shape[1] == width
     out.eliminate_zeros()
@@ -834,6 +868,10 @@ def fuse(
     order = useful[np.lexsort((useful, -pairs[useful]))]
     n_dense_terms = max(0, dense_width - n_lead)
     dense_cols = np.sort(order[:n_dense_terms])
+    # The GEMM takes the lead columns and the dense columns many mentees have; the rarer ones are laid out last.
+    common = mentee_nnz[dense_cols] >= GEMM_DENSITY * mentee_rows.shape[0] * len(weight_sets)
+    gemm_width = n_lead + int(common.sum())
+    dense_cols = np.concatenate([dense_cols[common], dense_cols[~common]])
     rest = order[n_dense_terms:]
     text = FACTORS.index("aspirations")
     is_text = factor_of_col[rest] == text
@@ -856,6 +894,7 @@ def fuse(
 
     mentor_dense = _remap(mentor_lead, mentor_blocks, offsets, dense_at, n_dense).toarray()
     mentor_dense = np.ascontiguousarray(mentor_dense, dtype=np.float32)
+    mentor_rare_t = np.ascontiguousarray(mentor_dense[:, gemm_width:].T) if gemm_width < n_dense else None
     if sparse_cols.shape[0]:
         mentor_sparse = _remap(None, mentor_blocks, offsets, sparse_at, sparse_cols.size)
         mentor_sparse_t = mentor_sparse.T.tocsr()
@@ -881,6 +920,8 @@ def fuse(
                 mentor_sparse,
                 mentor_sparse_t,
                 kept,
+                gemm_width,
+                mentor_rare_t,
             )
         )
     release()

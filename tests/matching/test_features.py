@@ -5,6 +5,7 @@ from itertools import chain
 import numpy as np
 import pytest
 
+from matching import features
 from matching.data import DEFAULT_WEIGHTS, FACTORS, NEUTRAL_VALUE, Mentee, Mentor
 from matching.features import FORBIDDEN_BELOW, N_LEAD, build_profiles, fuse, quantised_weights
 from tests.matching.people import program
@@ -27,7 +28,16 @@ def _reference(profiles, weights, kept_terms, n, m):
 
 
 @pytest.mark.parametrize(("dense_width", "budget"), [(512, 2e6), (24, 0), (12, 300), (7, 1e9)])
-def test_fused_product_is_the_weighted_sum_of_factor_values(dense_width, budget):
+@pytest.mark.parametrize(
+    ("gemm_density", "in_place"),
+    [(0.0, True), (features.GEMM_DENSITY, True), (features.GEMM_DENSITY, False), (1.0, True), (1.0, False)],
+)
+def test_fused_product_is_the_weighted_sum_of_factor_values(dense_width, budget, gemm_density, in_place, monkeypatch):
+    # gemm_density 0: every dense column in the GEMM; 1: only the lead columns, the rest added row by row
+    # (in place through scipy's kernel, or by the public product when that kernel is missing).
+    monkeypatch.setattr(features, "GEMM_DENSITY", gemm_density)
+    if not in_place:
+        monkeypatch.setattr(features, "_csr_matvecs", None)
     mentees, mentors = program(120, 40, seed=5)
     profiles = build_profiles(mentees, mentors)
     weights = {"skills": 0.1, "aspirations": 0.4, "performance": 0.2, "language": 0.1, "availability": 0.2}
@@ -41,6 +51,11 @@ def test_fused_product_is_the_weighted_sum_of_factor_values(dense_width, budget)
         residual_budget=budget,
     )
     assert fused.width <= max(dense_width, N_LEAD)
+    density = np.diff(fused.mentee_dense.tocsc().indptr) / 120
+    assert np.all(density[N_LEAD : fused.gemm_width] >= gemm_density)
+    assert np.all(density[fused.gemm_width :] < gemm_density)
+    if gemm_density == 1.0:
+        assert fused.gemm_width == N_LEAD < fused.width or fused.width == N_LEAD
     scores = fused.scores(0, 120)
     assert scores.dtype == np.float32
     # Exact: the float32 product equals the float64 sum of the contributions, bit for bit.
