@@ -49,13 +49,14 @@ fixed-point error (measured at weight 0.2: mean 5e-4 and at most 5e-3 for the co
 
 The dense width of the product is bounded: columns are ranked by how many pairs they touch
 (``nnz(U col) * nnz(V col)``); the top ``dense_width`` go into the dense float32 block and the rest stay sparse
-and are added exactly by a sparse product (few pairs, by construction). Within the dense block, the columns
-that fewer than :data:`GEMM_DENSITY` of the mentees have are not worth a GEMM's multiply-adds (a mentee row
-holds about 79 of 512 on the benchmark program): each mentee entry there adds its weight times the mentor
-column to the mentee's row of scores instead (an axpy over the mentors), at a sixth of the GEMM's rate but on
-under a twentieth of the entries. The sums stay exact, so the order does not matter. Aspiration terms are the exception:
+and are added exactly by a sparse product (few pairs, by construction). Aspiration terms are the exception:
 sparse aspiration columns are kept only while their pair count fits ``residual_budget``; the others are dropped
 from the score (documented in the README: the cosine then counts only the kept terms, never more).
+
+Within the dense block, the columns that fewer than :data:`GEMM_DENSITY` of the mentees have are not worth a
+GEMM's multiply-adds (a mentee row holds about 79 of 512 on the benchmark program): each mentee entry there adds
+its weight times the mentor column to the mentee's row of scores instead (an axpy over the mentors), at a sixth
+of the GEMM's rate but on under a twentieth of the entries. The sums stay exact, so the order does not matter.
 """
 
 from __future__ import annotations
@@ -68,13 +69,13 @@ import numpy as np
 import scipy.sparse as sp
 
 from matching._memory import release
+from matching.data import FACTORS, HOURS_PER_WEEK, NEUTRAL_VALUE, Mentee, Mentor
+from matching.text import normalise_tag, term_matrix
 
 try:  # adds A @ X into Y in place; scipy's public product would allocate and zero a chunk-sized array each time
     from scipy.sparse._sparsetools import csr_matvecs as _csr_matvecs
 except ImportError:  # pragma: no cover - present in every scipy the platform ships; the fallback is tested
     _csr_matvecs = None
-from matching.data import FACTORS, HOURS_PER_WEEK, NEUTRAL_VALUE, Mentee, Mentor
-from matching.text import normalise_tag, term_matrix
 
 __all__ = [
     "FORBIDDEN_BELOW",
@@ -695,7 +696,7 @@ class FusedFeatures:
                     self.mentor_rare_t.reshape(-1),
                     out.reshape(-1),
                 )
-            else:  # pragma: no cover - exercised by the tests through monkeypatch
+            else:  # a scipy without the kernel, or an ``out`` it cannot write through (tested)
                 out += rare @ self.mentor_rare_t
         return out
 

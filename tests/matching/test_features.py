@@ -64,6 +64,8 @@ def test_fused_product_is_the_weighted_sum_of_factor_values(dense_width, budget,
     rows, cols = _all_pairs(120, 40)
     assert np.array_equal(fused.pair_scores(rows, cols), scores.ravel())
     assert np.array_equal(fused.rows_scores(np.array([7, 3])), scores[[7, 3]])
+    strided = np.zeros((2, 80), dtype=np.float32)[:, ::2]  # a buffer the in-place kernel cannot write through
+    assert np.array_equal(fused.rows_scores(np.array([7, 3]), strided), scores[[7, 3]])
 
 
 def test_text_budget_only_drops_aspiration_terms():
