@@ -278,7 +278,8 @@ class Targets:
             1.6,
             "max",
             f"{_r(cand)} s vs {_r(bound)} s at {_r(g('L.sgemm', 'info', 'gflops'), 0)} GFLOP/s,"
-            f" d={g('L.ours_candidates', 'info', 'dim')};"
+            f" d={g('L.ours_candidates', 'info', 'dim')}, {g('L.ours_candidates', 'info', 'gemm_dim')} of them in"
+            " the GEMM;"
             f" features, built before it: {g('L.ours_candidates', 'info', 'features_s')} s",
         )
         self.add(
@@ -427,7 +428,7 @@ def print_report(b: Bench, targets: list[dict[str, Any]], machine: dict[str, Any
             continue
         info = row.get("info", {})
         notes = []
-        for key in ("total", "matched", "unmatched", "gap", "verified_gap", "edges", "gflops", "dim"):
+        for key in ("total", "matched", "unmatched", "gap", "verified_gap", "edges", "gflops", "dim", "gemm_dim"):
             if key in info and info[key] is not None:
                 notes.append(f"{key}={_fmt(info[key])}")
         runs = row.get("runs_s")

@@ -73,8 +73,14 @@ def _score_block(prepared: Any, config: Any) -> Callable[[int, int], np.ndarray]
 
 
 def _dim(prepared: Any) -> int:
-    """Width of the fused feature vectors (the inner dimension of the scoring GEMM)."""
+    """Width of the fused dense feature vectors (the inner dimension of the sgemm bound)."""
     return int(prepared.fused.width)
+
+
+def _gemm_dim(prepared: Any) -> int:
+    """How many of those columns the scoring GEMM takes (the rarer ones are added row by row; ADR 0006)."""
+    width = getattr(prepared.fused, "gemm_width", None)  # older snapshots of the library: all of them
+    return int(prepared.fused.width if width is None else width)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -173,6 +179,7 @@ def candidates(params: dict[str, Any], io: Any):
         degree = np.diff(graph.indptr)
         return {
             "dim": _dim(prepared),
+            "gemm_dim": _gemm_dim(prepared),
             "edges": graph.n_edges,
             "empty_rows": int((degree == 0).sum()),
             "features_s": round(features_s, 3),
