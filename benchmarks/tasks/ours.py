@@ -53,7 +53,7 @@ def _prepare(mentees: list[Any], mentors: list[Any], config: Any, *, full: bool 
         active,
         language_penalty=config.language_required,
         dense_width=engine.DENSE_WIDTH_SMALL if full else engine.DENSE_WIDTH_LARGE,
-        residual_budget=engine.RESIDUAL_BUDGET + 20 * n,
+        residual_budget=engine.residual_budget(n, m) if hasattr(engine, "residual_budget") else 2e6 + 20 * n,
     )[0]
     ex_rows, ex_cols = engine._forbidden(config, tuple(mentees), free, {p.id: j for j, p in enumerate(mentors)})
     none = np.zeros(0, dtype=np.int64)
