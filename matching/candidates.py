@@ -207,42 +207,43 @@ def forbid_below(s: np.ndarray, limit) -> np.ndarray:
 
 
 def _row_thresholds(s: np.ndarray, k: int) -> np.ndarray:
-    """A lower bound of each row's k-th largest value (exact when the row is short)."""
-    m = s.shape[1]
-    n_blocks = int(2.5 * k)
-    size = m // n_blocks if n_blocks else 0
-    if size < 8:
-        return np.partition(s, m - k, axis=1)[:, m - k]
-    # The k-th largest of the maxima of n_blocks blocks of columns (any partition of the columns gives the bound:
-    # each of the k blocks with the largest maxima holds a value at least that high). Block b holds the columns
-    # b, b + n_blocks, b + 2 n_blocks, ... (every one at least 8 wide; the last m % n_blocks columns join the first
-    # blocks), so the maxima are an elementwise maximum of contiguous slices, which numpy vectorises (640 x 10k
-    # chunk: 1.8 ms, against 4.5 for a reduceat over contiguous blocks); then a full sort of the short rows of
-    # maxima (640 x 125: 0.1 ms, against 0.7 ms for np.partition).
-    whole = size * n_blocks
-    maxima = s[:, :whole].reshape(s.shape[0], size, n_blocks).max(axis=1)
-    if whole < m:
-        np.maximum(maxima[:, : m - whole], s[:, whole:], out=maxima[:, : m - whole])
-    return np.sort(maxima, axis=1)[:, n_blocks - k]
+    """A lower bound of each row's k-th largest value (exact when the row is short): see :func:`_kth_bound`."""
+    return _kth_bound(s, k, axis=1, narrowest=8)
 
 
 def _column_thresholds(s: np.ndarray, r: int) -> np.ndarray:
-    """A lower bound of each column's r-th largest value (exact when the block has few rows).
+    """A lower bound of each column's r-th largest value (exact when the block has few rows): :func:`_kth_bound`.
 
-    As :func:`_row_thresholds`, on rows: the r-th largest of the maxima of ``2.5 r`` blocks of rows (block b: the
-    rows b, b + 2.5 r, ...), an elementwise maximum of row slabs. A 640 x 10k block with r = 20: 3 ms, against
-    43 ms for ``np.partition`` along the columns of a row-major block.
+    A 640 x 10k block with r = 20: 3 ms, against 43 ms for ``np.partition`` down the columns of a row-major block.
     """
-    n = s.shape[0]
-    n_blocks = int(2.5 * r)
+    return _kth_bound(s, r, axis=0, narrowest=2)
+
+
+def _kth_bound(s: np.ndarray, k: int, *, axis: int, narrowest: int) -> np.ndarray:
+    """A lower bound of the k-th largest value of each line of ``s`` along ``axis`` (1: rows, 0: columns).
+
+    The k-th largest of the maxima of ``2.5 k`` blocks of the line (any partition gives the bound: each of the k
+    blocks with the largest maxima holds a value at least that high). Block b holds the entries b, b + 2.5 k,
+    b + 5 k, ... (the last few join the first blocks), so the maxima are an elementwise maximum of contiguous
+    slices, which numpy vectorises (640 x 10k chunk, rows: 1.8 ms, against 4.5 for a reduceat over contiguous
+    blocks); then a full sort of the short lines of maxima (640 x 125: 0.1 ms, against 0.7 ms for np.partition).
+    Exact (``np.partition``) when the blocks would hold fewer than ``narrowest`` entries.
+    """
+    n = s.shape[axis]
+    n_blocks = int(2.5 * k)
     size = n // n_blocks if n_blocks else 0
-    if size < 2:
-        return np.partition(s, n - r, axis=0)[n - r]
+    if size < narrowest:
+        return np.take(np.partition(s, n - k, axis=axis), n - k, axis=axis)
     whole = size * n_blocks
-    maxima = s[:whole].reshape(size, n_blocks, s.shape[1]).max(axis=0)
+    if axis == 1:
+        maxima = s[:, :whole].reshape(s.shape[0], size, n_blocks).max(axis=1)
+        head, tail = maxima[:, : n - whole], s[:, whole:]
+    else:
+        maxima = s[:whole].reshape(size, n_blocks, s.shape[1]).max(axis=0)
+        head, tail = maxima[: n - whole], s[whole:]
     if whole < n:
-        np.maximum(maxima[: n - whole], s[whole:], out=maxima[: n - whole])
-    return np.sort(maxima, axis=0)[n_blocks - r]
+        np.maximum(head, tail, out=head)
+    return np.take(np.sort(maxima, axis=axis), n_blocks - k, axis=axis)
 
 
 def _keys(
