@@ -80,6 +80,7 @@ def residual_budget(n_mentees: int, n_mentors: int) -> float:
     """How many pair entries the sparse aspiration columns may add to a scoring pass of this size."""
     return max(float(RESIDUAL_BUDGET), RESIDUAL_SHARE * n_mentees * n_mentors)
 
+
 #: Choose a pruned program's candidates by reduced score with sampled mentor prices (see ``matching.prices``).
 PRICE_GUIDED = True
 #: Certification stops adding edges once the total is proven within this share of the optimum over all pairs: a
