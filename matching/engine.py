@@ -467,7 +467,13 @@ def _combine(problem: Problem, parts: list[dict[str, np.ndarray]]) -> MatchResul
     if not stable and not full and config.certify:
         with _timed(seconds, "certify"):
             graph, solution, certified_gap = certify.refine(
-                graph, capacities, solution, scorer.score_block, objective=config.objective, good_enough=CERTIFIED_GAP
+                graph,
+                capacities,
+                solution,
+                scorer.certify_block,
+                score_rows=scorer.certify_rows,
+                objective=config.objective,
+                good_enough=CERTIFIED_GAP,
             )
             chosen = solution.assignment
     with _timed(seconds, "explain"), _no_gc():

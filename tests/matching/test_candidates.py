@@ -1,5 +1,6 @@
 """Candidate pruning against brute force: top-K per mentee, top-R per mentor, constraints, order, rounding."""
 
+from dataclasses import replace
 from itertools import pairwise
 
 import numpy as np
@@ -160,6 +161,29 @@ def test_score_block_equals_graph_and_rows():
     rows = np.array([49, 3, 20])
     solver_rows, _ = scorer.score_rows(rows)
     assert np.array_equal(solver_rows, full[rows])
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_certify_scores_are_the_solver_scores_in_float32_but_for_the_preference_bonus(seed):
+    scorer = _scorer(90, 35, seed, min_score=0.2, penalty=True, n_excluded=50, n_bonus=40)
+    solver = scorer.score_block(0, 90)
+    solver[scorer.bonus_rows, scorer.bonus_cols] -= scorer.bonus  # exact: fixed-point numbers
+    block = scorer.certify_block(20, 50)
+    assert block.dtype == np.float32
+    assert np.array_equal(block.astype(np.float64), solver[20:50])
+    rows = np.array([3, 20, 49, 88])
+    assert np.array_equal(scorer.certify_rows(rows), scorer.certify_block(0, 90)[rows])
+
+
+def test_certify_scores_forbid_exactly_the_pairs_below_the_minimum():
+    scorer = _scorer(40, 20, 5)
+    scores = scorer.score_block(0, 40)
+    allowed = np.unique(scores[np.isfinite(scores)])
+    s = float(allowed[allowed.size // 2])  # a score some pair has, exactly
+    for minimum, kept in ((s, True), (s + 1e-9, False), (np.nextafter(s, -1.0), True)):
+        block = replace(scorer, min_score=minimum).certify_block(0, 40)
+        assert np.isfinite(block[scores == s]).all() == kept
+        assert np.array_equal(np.isfinite(block), np.isfinite(scores) & (scores >= minimum))
 
 
 def test_extender_gives_the_next_best_candidates_once_doubling_what_each_had():
