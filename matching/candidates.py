@@ -48,6 +48,7 @@ __all__ = [
     "build_graph",
     "forbid_below",
     "is_full",
+    "left_out_bounds",
     "make_extender",
     "score_rows",
 ]
@@ -113,6 +114,24 @@ class Scorer:
         """Return the same scorer choosing candidates by reduced score with ``prices`` (None: by score)."""
         guide = None if prices is None else self.fused.with_prices(prices)
         return replace(self, prices=prices, guide=guide)
+
+    def for_mentors(self, cols: np.ndarray) -> Scorer:
+        """Return the scorer of the mentors ``cols`` only (their scores and constraints; no estimated prices)."""
+        cols = np.asarray(cols, dtype=np.int64)
+        position = np.full(self.n_mentors, -1, dtype=np.int64)
+        position[cols] = np.arange(cols.size)
+        ex = position[self.excluded_cols] >= 0
+        bo = position[self.bonus_cols] >= 0
+        return Scorer(
+            self.fused.for_mentors(cols),
+            None if self.alt is None else self.alt.for_mentors(cols),
+            self.min_score,
+            self.excluded_rows[ex],
+            position[self.excluded_cols[ex]],
+            self.bonus_rows[bo],
+            position[self.bonus_cols[bo]],
+            self.bonus[bo],
+        )
 
     @property
     def n_mentees(self) -> int:
@@ -472,6 +491,7 @@ def score_rows(
         own.append(np.empty(cap, np.float32))
     n_own = 0
     counts = np.zeros(max(hi - lo, 0), dtype=np.int32)
+    left_out = np.zeros(max(hi - lo, 0), dtype=np.float32)
     prefs: list[tuple[np.ndarray, ...]] = []
     work = _ChunkWork(scorer, top_k, reverse, full=full, rows=min(chunk, max(hi - lo, 0)), n_workers=n_workers)
     starts = range(lo, hi, chunk)
@@ -491,6 +511,7 @@ def score_rows(
             array[n_own : n_own + size] = values
         n_own += size
         counts[done.start - lo : done.start - lo + done.counts.size] = done.counts
+        left_out[done.start - lo : done.start - lo + done.counts.size] = done.left_out
         if done.prefs is not None:
             prefs.append(done.prefs)
         if k % 16 == 15:
@@ -498,7 +519,7 @@ def score_rows(
     reverse.merge()
     rev = _compact(reverse.rows, reverse.cols, reverse.vals, reverse.alts if scorer.alt is not None else None)
     out: dict[str, np.ndarray] = dict(zip(_FIELDS[1:], [a[:n_own] for a in own]))
-    out["counts"], out["row_range"] = counts, np.array([lo, hi], dtype=np.int64)
+    out["counts"], out["left_out"], out["row_range"] = counts, left_out, np.array([lo, hi], dtype=np.int64)
     for prefix, pieces in (("pref_", prefs), ("rev_", [rev])):
         for k, name in enumerate(_FIELDS):
             if name == "alts" and scorer.alt is None:
@@ -516,6 +537,7 @@ class _Chunk(NamedTuple):
     start: int
     own: tuple[np.ndarray, ...]  # the rows' own edges (cols, vals and alts), grouped by row, best first
     counts: np.ndarray  # own edges per row of the chunk
+    left_out: np.ndarray  # per row, a bound on the pairs it did not keep (see _ChunkWork._left_out)
     reverse: tuple[np.ndarray, ...] | None  # records above their mentor's threshold (see _ReverseTop.gather)
     prefs: tuple[np.ndarray, ...] | None  # the chunk's preference pairs (see _compact)
 
@@ -593,6 +615,7 @@ class _ChunkWork:
         if alt is not None:
             own += (alt[rr, cc],)
         counts = np.bincount(rr, minlength=s.shape[0]).astype(np.int32)
+        left_out = self._left_out(rr, cc, vals, counts)
         # Preference pairs outside the top-K still become candidates.
         prefs = None
         br, bc, _ = scorer.bonus_block(start, start + s.shape[0])
@@ -601,7 +624,23 @@ class _ChunkWork:
             ok = bv >= scorer.min_score
             br, bc, bv = br[ok], bc[ok], bv[ok]
             prefs = _compact(br + start, bc, bv, alt[br, bc] if alt is not None else None)
-        return _Chunk(start, own, counts, reverse, prefs)
+        return _Chunk(start, own, counts, left_out, reverse, prefs)
+
+    def _left_out(self, rr: np.ndarray, cc: np.ndarray, vals: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        """Per row, a bound on ``s_ij - q_j`` over the allowed pairs it did not keep.
+
+        ``q``: the estimated prices when price-guided, else 0. The least kept value when the row kept its top K
+        (every other pair ranks at or below them), else -inf (it kept every allowed pair) or, price-guided, -4
+        (the floor of the selection).
+        """
+        out = np.full(counts.size, -4.0 if self.guided else -np.inf, dtype=np.float32)
+        k = self.pick.k
+        full_rows = np.flatnonzero(counts == k) if not self.pick.full else np.zeros(0, dtype=np.int64)
+        if full_rows.size:
+            reduced = vals - self.shift[cc] if self.guided else vals  # exact: fixed-point numbers
+            first = (np.cumsum(counts) - counts)[full_rows]  # rows are grouped, in row order
+            out[full_rows] = reduced[first[:, None] + np.arange(k)].min(axis=1)
+        return out
 
 
 _FIELDS = ("rows", "cols", "vals", "alts")
@@ -731,6 +770,20 @@ def _compact(rows, cols, vals, alts) -> tuple[np.ndarray, ...]:
         np.asarray(vals, dtype=np.float32),
         None if alts is None else np.asarray(alts, dtype=np.float32),
     )
+
+
+def left_out_bounds(partials: list[dict[str, np.ndarray]], n: int) -> np.ndarray:
+    """Per mentee row, ``b_i`` with ``s_ij - q_j <= b_i`` for every allowed pair the candidate graph left out.
+
+    ``q`` is the scorer's estimated prices when candidates were price-guided, else 0. Certification may assume it
+    instead of scoring the row again (:func:`matching.certify.refine`). Rows no partial speaks for get ``+inf``.
+    """
+    out = np.full(n, np.inf)
+    for p in partials:
+        if "left_out" in p:
+            a, b = (int(x) for x in p["row_range"])
+            out[a:b] = p["left_out"]
+    return out
 
 
 def assemble(

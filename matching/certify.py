@@ -19,7 +19,9 @@ scores only the rows whose bound no longer stays below their best pair in the gr
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -37,7 +39,7 @@ from matching.assignment import (
 )
 from matching.graph import CandidateGraph
 
-__all__ = ["certificate", "refine"]
+__all__ = ["LeftOut", "certificate", "refine"]
 
 # Pairs whose reduced cost exceeds this (relative to the score scale) are added: below it they cannot move the
 # total by more than the solver's own tolerance.
@@ -45,10 +47,71 @@ ADD_TOL_REL = 1e-9
 # A row is left unscored only when its bound outside the graph stays this far (relative to the score scale) below
 # its best in the graph: far above float64 rounding, far below any reduced cost worth adding.
 SCREEN_MARGIN_REL = 1e-12
+# The first pass scores every mentee exactly against this share of the mentors (those whose estimated price
+# overshoots the solver's the most) and bounds the rest from what the candidate pass left out (see LeftOut).
+OVERSHOOT_SHARE = 0.05
 # Each pricing round adds at most about this many pairs per mentee (its most violated ones, ties included).
 # Adding every violated pair would bring in, for each mentee the graph left unmatched, every allowed pair to a
 # mentor with spare seats: the graph doubles and the re-solve slows down, for pairs the optimum never uses.
 ADD_PER_ROW = 16
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """What the candidate pass promises about the pairs it left out of the graph, so the first pass can skip rows.
+
+    Attributes:
+        bound: per mentee, ``b_i`` with ``s_ij - shift_j <= b_i`` for every allowed pair (i, j) not in the graph
+            (``matching.candidates.left_out_bounds``).
+        shift: per mentor, the prices the candidates were chosen with (0 when by score alone).
+        score_mentors: ``score_mentors(cols)`` returns a ``score_block``-like function of the scores of mentees
+            ``lo..hi-1`` against the mentors ``cols`` only (exact outside the graph, ``-inf`` where forbidden).
+    """
+
+    bound: np.ndarray
+    shift: np.ndarray
+    score_mentors: Callable[[np.ndarray], Callable[[int, int], np.ndarray]]
+
+
+def _first_bound(
+    left_out: LeftOut,
+    graph: CandidateGraph,
+    caps: np.ndarray,
+    prices: np.ndarray,
+    *,
+    base: np.ndarray,
+    bonus: float,
+    chunk: int,
+    n_workers: int,
+) -> np.ndarray:
+    """Per mentee, an upper bound on ``w_ij - p_j`` over the pairs outside the graph, before any full pass.
+
+    A pair left out has ``s_ij - p_j <= b_i + (shift_j - p_j)``: tight but for the mentors whose estimated price
+    overshoots the solver's. The :data:`OVERSHOOT_SHARE` of the mentors with the largest overshoot are scored
+    exactly for every mentee (a pass over that many columns); the others share their largest overshoot.
+    """
+    n = graph.n_mentees
+    open_ = np.flatnonzero(caps > 0)
+    if open_.size == 0:
+        return np.full(n, -np.inf)
+    overshoot = np.asarray(left_out.shift, dtype=np.float64)[open_] - prices[open_]
+    order = np.argsort(-overshoot, kind="stable")
+    exact = np.sort(open_[order[: max(1, math.ceil(OVERSHOOT_SHARE * open_.size))]])
+    rest = overshoot[order[exact.size :]]
+    if rest.size:
+        bound = np.asarray(left_out.bound, dtype=np.float64) + bonus + rest.max()
+    else:  # every mentor is scored exactly
+        bound = np.full(n, -np.inf)
+    score = left_out.score_mentors(exact)
+    p_exact = prices[exact]
+    no_seat = np.zeros(exact.size, dtype=bool)
+
+    def block_of(slot: int, rows: np.ndarray) -> np.ndarray:
+        block = score(int(rows[0]), int(rows[-1]) + 1)
+        return _outside(block, rows, graph, p_exact, columns=exact, closed=no_seat, base=base, bonus=bonus)[2]
+
+    scored = list(in_order(block_of, _blocks(np.arange(n), chunk), n_workers))
+    return np.maximum(bound, np.concatenate(scored)) if scored else bound
 
 
 def _pass(
@@ -90,6 +153,64 @@ def _pass(
     return outside, (ci, cj, cs)
 
 
+def _slack(values: np.ndarray, bonus: float, dtype: np.dtype) -> np.ndarray:
+    """Well above the rounding of a block's reduced values and of their float64 recomputation, in ``dtype``."""
+    magnitude = np.where(np.isfinite(values), np.abs(values), 0.0)  # a row with nothing allowed: -inf
+    return 8 * np.spacing(np.maximum(magnitude + bonus, 1.0).astype(dtype))
+
+
+def _outside(
+    block: np.ndarray,
+    rows: np.ndarray,
+    graph: CandidateGraph,
+    p64: np.ndarray,
+    *,
+    columns: np.ndarray | None,
+    closed: np.ndarray,
+    base: np.ndarray,
+    bonus: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The block's reduced values outside the graph, each row's largest, and its best ``w_ij - p_j`` out there.
+
+    ``block`` holds the scores of the mentees ``rows`` against the mentors ``columns`` (None: every mentor);
+    ``p64`` and ``closed`` (mentors without seats) are over the same mentors. Returns ``s_ij - p_j`` in the block's
+    precision with the graph's own pairs and closed mentors at ``-inf`` (the coverage bonus left out: a large
+    constant would cost a float32 block its precision), its row maxima, and per row the maximum of
+    ``(s_ij + bonus) - p_j`` in float64: exact where it could reach the row's ``base`` (its term of the bound),
+    elsewhere an upper bound below it. A float32 block gives the same numbers as a float64 one.
+    """
+    block = np.asarray(block)
+    b, width = rows.size, p64.size
+    if block.shape != (b, width):
+        raise ValueError(f"scores of {b} rows came with shape {block.shape}, expected {(b, width)}")
+    dtype = block.dtype if block.dtype in (np.float32, np.float64) else np.float64
+    red = np.subtract(block, p64.astype(dtype), dtype=dtype)
+    if closed.any():
+        red[:, closed] = -np.inf
+    # The graph's own pairs are known exactly from the graph: what is left is outside it.
+    degree = graph.indptr[rows + 1] - graph.indptr[rows]
+    pair_rows = np.repeat(np.arange(b), degree)
+    pair_cols = graph.mentor[concat_ranges(graph.indptr[rows], degree)].astype(np.int64)
+    if columns is not None:
+        position = np.full(graph.n_mentors, -1, dtype=np.int64)
+        position[columns] = np.arange(columns.size)
+        pair_cols = position[pair_cols]
+        pair_rows, pair_cols = pair_rows[pair_cols >= 0], pair_cols[pair_cols >= 0]
+    red[pair_rows, pair_cols] = -np.inf
+    rowmax = red.max(axis=1) if width else np.full(b, -np.inf, dtype=dtype)
+    if dtype == np.float64 and not bonus:
+        return red, rowmax, rowmax  # already the exact expression
+    best = rowmax.astype(np.float64) + bonus + _slack(rowmax, bonus, dtype)
+    check = np.flatnonzero(best >= base[rows])
+    if check.size:  # recompute every entry near the row's maximum exactly
+        limit = (rowmax[check] - _slack(rowmax[check], bonus, dtype)).astype(dtype)
+        near_i, near_j = np.nonzero(red[check] >= limit[:, None])
+        exact = np.full(check.size, -np.inf)
+        np.maximum.at(exact, near_i, block[check[near_i], near_j].astype(np.float64) + bonus - p64[near_j])
+        best[check] = exact
+    return red, rowmax, best
+
+
 def _chunk_pass(
     block: np.ndarray,
     rows: np.ndarray,
@@ -103,48 +224,16 @@ def _chunk_pass(
     tol: float,
     per_row: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`_pass` on the scores of the mentees ``rows``: their maxima outside the graph and their pairs to add.
+    """:func:`_pass` on the scores of the mentees ``rows``: their best outside the graph and their pairs to add.
 
-    The block is only screened in its own precision; every number returned is computed again in float64 from the
-    block's scores, as ``(s_ij + bonus) - p_j``, so a float32 block gives the same results as a float64 one.
+    Pairs are screened in the block's precision and confirmed and ranked in float64, as ``(s_ij + bonus) - p_j``.
     """
-    block = np.asarray(block)
-    b = rows.size
-    if block.shape != (b, caps.size):
-        raise ValueError(f"scores of {b} rows came with shape {block.shape}, expected {(b, caps.size)}")
-    dtype = block.dtype if block.dtype in (np.float32, np.float64) else np.float64
-    # w_ij - p_j without the coverage bonus (a large constant would cost a float32 block its precision).
-    red = np.subtract(block, p64.astype(dtype), dtype=dtype)
-    closed = caps == 0
-    if closed.any():
-        red[:, closed] = -np.inf  # mentors without seats never count
-    # The graph's own pairs are known exactly from the graph: what is left is outside it.
-    degree = graph.indptr[rows + 1] - graph.indptr[rows]
-    red[np.repeat(np.arange(b), degree), graph.mentor[concat_ranges(graph.indptr[rows], degree)]] = -np.inf
-    rowmax = red.max(axis=1) if caps.size else np.full(b, -np.inf, dtype=dtype)
-
-    def slack(values: np.ndarray) -> np.ndarray:
-        """Well above the rounding of ``red`` and of the float64 recomputation, in the block's precision."""
-        magnitude = np.where(np.isfinite(values), np.abs(values), 0.0)  # a row with nothing allowed: -inf
-        return 8 * np.spacing(np.maximum(magnitude + bonus, 1.0).astype(dtype))
-
-    if dtype == np.float64 and not bonus:
-        outside = rowmax  # already the exact expression
-    else:
-        # An upper bound of the exact maximum, made exact (from the entries near the row's maximum) only in the
-        # rows where it could reach the row's term: elsewhere the bound does as well.
-        outside = rowmax.astype(np.float64) + bonus + slack(rowmax)
-        check = np.flatnonzero(outside >= base[rows])
-        if check.size:
-            limit = (rowmax[check] - slack(rowmax[check])).astype(dtype)
-            near_i, near_j = np.nonzero(red[check] >= limit[:, None])
-            exact = np.full(check.size, -np.inf)
-            np.maximum.at(exact, near_i, block[check[near_i], near_j].astype(np.float64) + bonus - p64[near_j])
-            outside[check] = exact
+    red, rowmax, outside = _outside(block, rows, graph, p64, columns=None, closed=caps == 0, base=base, bonus=bonus)
+    block, b = np.asarray(block), rows.size
     # Pairs to add: a superset screened in the block's precision (only rows whose maximum passes can hold one),
     # confirmed exactly.
     need = u_graph[rows] + tol - bonus
-    screen = (need - slack(need)).astype(dtype)
+    screen = (need - _slack(need, bonus, red.dtype)).astype(red.dtype)
     hot = np.flatnonzero(rowmax > screen)
     ci, cj = np.nonzero(red[hot] > screen[hot, None])
     ci = hot[ci]
@@ -239,6 +328,7 @@ def refine(
     score_block: Callable[[int, int], np.ndarray],
     *,
     score_rows: Callable[[np.ndarray], np.ndarray] | None = None,
+    left_out: LeftOut | None = None,
     objective: str = "score",
     max_rounds: int = 4,
     chunk: int | None = None,
@@ -261,6 +351,9 @@ def refine(
             pair outside the graph, known from the last pass, gains at most the largest price drop since, so a
             row whose bound stays at or below its best pair in the graph is settled unscored (at 100k x 10k 93 %
             of the rows of the second pass). The result is the same as without it, bit for bit.
+        left_out: optionally, with ``score_rows``, what the candidate pass promises about the pairs it left out
+            (:class:`LeftOut`): the first pass then scores every mentee against the few mentors whose estimated
+            price overshot the most, and in full only the rows that bound does not settle.
         objective: the objective the solution was computed for ("score" or "coverage").
         max_rounds: how many times edges may be added and the matching re-solved.
         chunk: mentees per ``score_block`` call (default: 1024 shared by the threads, so about 1024 rows are in
@@ -303,12 +396,17 @@ def refine(
         if score_rows is None:
             rows = every_row
         else:
-            # No pair outside the graph gained more than the largest price drop (and the coverage bonus's rise)
-            # since the last pass: rows whose bound stays at or below their best in the graph hold no improving
-            # pair and need no scoring.
-            open_ = caps > 0
-            outside += float((last_prices - prices)[open_].max()) if open_.any() else 0.0
-            outside += bonus - last_bonus
+            if round_no == 0 and left_out is not None:
+                outside = _first_bound(
+                    left_out, graph, caps, prices, base=base, bonus=bonus, chunk=chunk, n_workers=n_workers
+                )
+            elif round_no > 0:
+                # No pair outside the graph gained more than the largest price drop (and the coverage bonus's
+                # rise) since the last pass.
+                open_ = caps > 0
+                outside += float((last_prices - prices)[open_].max()) if open_.any() else 0.0
+                outside += bonus - last_bonus
+            # Rows whose bound stays at or below their best in the graph hold no improving pair: left unscored.
             rows = np.flatnonzero(~(outside + SCREEN_MARGIN_REL * max(scale, 1.0) <= base))
         found, (add_i, add_j, add_s) = _pass(
             score,

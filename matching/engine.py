@@ -31,6 +31,7 @@ from matching.candidates import (
     assemble,
     chunk_rows,
     is_full,
+    left_out_bounds,
     make_extender,
     score_rows,
 )
@@ -452,6 +453,7 @@ def _combine(problem: Problem, parts: list[dict[str, np.ndarray]]) -> MatchResul
     full = problem.full
     with _timed(seconds, "candidates"):
         graph, mentor_scores = assemble(scorer, config.top_k, problem.reverse_r, parts, full=full)
+        left_out = left_out_bounds(parts, problem.n_rows)
         parts.clear()
     capacities = remaining[active]
     certified_gap: float | None = None
@@ -472,6 +474,11 @@ def _combine(problem: Problem, parts: list[dict[str, np.ndarray]]) -> MatchResul
                 solution,
                 scorer.certify_block,
                 score_rows=scorer.certify_rows,
+                left_out=certify.LeftOut(
+                    left_out,
+                    np.zeros(scorer.n_mentors) if scorer.prices is None else scorer.prices,
+                    lambda cols: scorer.for_mentors(cols).certify_block,
+                ),
                 objective=config.objective,
                 good_enough=CERTIFIED_GAP,
             )

@@ -664,6 +664,18 @@ class FusedFeatures:
         mentor_dense[:, PRICE_COLUMN] = -np.asarray(prices, dtype=np.float32)
         return replace(self, mentor_dense=mentor_dense)
 
+    def for_mentors(self, cols: np.ndarray) -> FusedFeatures:
+        """Return the same features against the mentors ``cols`` only: their columns of the scores, bit for bit."""
+        cols = np.asarray(cols, dtype=np.int64)
+        sparse = None if self.mentor_sparse is None else self.mentor_sparse[cols]
+        return replace(
+            self,
+            mentor_dense=np.ascontiguousarray(self.mentor_dense[cols]),
+            mentor_sparse=sparse,
+            mentor_sparse_t=None if sparse is None else sparse.T.tocsr(),
+            mentor_rare_t=None if self.mentor_rare_t is None else np.ascontiguousarray(self.mentor_rare_t[:, cols]),
+        )
+
     def with_mentee_side(self, mentee_dense: sp.csr_matrix, mentee_sparse: sp.csr_matrix | None) -> FusedFeatures:
         """Return the same mentor vectors with other mentee vectors (other weights, same columns)."""
         return replace(self, mentee_dense=mentee_dense, mentee_sparse=mentee_sparse)

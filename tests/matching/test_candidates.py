@@ -8,7 +8,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matching.candidates import SCORE_QUANTUM, Scorer, as_scores, assemble, build_graph, make_extender, score_rows
+from matching.candidates import (
+    SCORE_QUANTUM,
+    Scorer,
+    as_scores,
+    assemble,
+    build_graph,
+    left_out_bounds,
+    make_extender,
+    score_rows,
+)
 from matching.data import DEFAULT_WEIGHTS, Mentee, Mentor
 from matching.features import build_profiles, fuse, quantise
 from tests.matching.people import program
@@ -335,6 +344,48 @@ def test_price_guided_graph_is_top_k_by_reduced_score_plus_top_r(seed, n, m, k, 
         (i, j) for i, j in zip(scorer.bonus_rows.tolist(), scorer.bonus_cols.tolist()) if np.isfinite(raw[i, j])
     }
     assert _check_graph(graph, scorer, solver) == expected
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(1, 120),
+    m=st.integers(1, 60),
+    k=st.integers(1, 12),
+    chunk=st.integers(1, 64),
+    min_score=st.sampled_from([0.0, 0.3, 0.6]),
+    priced=st.booleans(),
+)
+def test_left_out_bound_is_each_rows_kth_kept_value(seed, n, m, k, chunk, min_score, priced):
+    """Every allowed pair the graph leaves out has s - q at or below its row's bound, the row's k-th value."""
+    scorer = _scorer(n, m, seed, min_score=min_score, penalty=True, n_excluded=n // 2, n_bonus=n // 3)
+    prices = quantise(np.random.default_rng(seed).random(m) * 0.4, 22) if priced else np.zeros(m)
+    if priced:
+        scorer = scorer.with_prices(prices)
+    partial = score_rows(scorer, k, 2, full=False, chunk=chunk)
+    graph, _ = assemble(scorer, k, 2, [partial], full=False)
+    bound = left_out_bounds([partial], n)
+    raw = scorer.score_block(0, n)
+    raw[scorer.bonus_rows, scorer.bonus_cols] -= scorer.bonus
+    reduced = raw - prices
+    in_graph = np.zeros((n, m), dtype=bool)
+    in_graph[graph.mentee_of_edge(), graph.mentor] = True
+    for i in range(n):
+        allowed = np.sort(reduced[i][np.isfinite(reduced[i])])[::-1]
+        kept = min(k, m)  # a pass keeps at most every mentor
+        expected = allowed[kept - 1] if allowed.size >= kept else (-4.0 if priced else -np.inf)
+        assert bound[i] == expected
+        left_out = np.isfinite(reduced[i]) & ~in_graph[i]
+        assert np.all(reduced[i][left_out] <= bound[i])
+
+
+@pytest.mark.parametrize("seed", [3, 8])
+def test_a_scorer_for_some_mentors_gives_their_columns(seed):
+    scorer = _scorer(70, 30, seed, min_score=0.2, penalty=True, n_excluded=70, n_bonus=20)
+    cols = np.array([0, 4, 5, 17, 29])
+    some = scorer.for_mentors(cols)
+    assert np.array_equal(some.score_block(0, 70), scorer.score_block(0, 70)[:, cols])
+    assert np.array_equal(some.certify_block(10, 40), scorer.certify_block(10, 40)[:, cols])
 
 
 def test_row_order_equals_the_three_key_order_on_block_listings():
