@@ -12,9 +12,12 @@ generation (each mentee's most improving pairs, a bounded number per round; the 
 afresh, which is faster than warm-starting here); when no such pair is left, the gap is just the
 solver's own tolerance, i.e. the matching is optimal on the full program.
 
-Only the first pass must score every pair. It also records each row's best ``w_ij - p_j`` outside the graph; a
-re-solve moves the prices a little, and no such pair gains more than the largest price drop, so a later pass
-scores only the rows whose bound no longer stays below their best pair in the graph (given a row scorer).
+Most rows need no scoring at all (given a row scorer). A pass keeps each row's best ``w_ij - p_j`` outside the
+graph; a re-solve moves the prices a little, and no such pair gains more than the largest price drop, so a later
+pass scores only the rows whose bound no longer stays below their best pair in the graph. The first pass starts
+from what the candidate pass promises about the pairs it left out (:class:`LeftOut`): each row kept its K best
+by ``s - q`` (``q``: the prices it estimated), so a left-out pair has ``s_ij - p_j <= b_i + (q_j - p_j)``; the
+few mentors whose estimate overshot the most are scored exactly, and the rows still unsettled in full.
 """
 
 from __future__ import annotations
