@@ -67,6 +67,9 @@ _VALUE_SHIFT = 2.0
 # M * R plus 100k: frequent merges keep the thresholds tight, so fewer later scores are recorded at all
 # (measured at 100k x 10k, 40k rows: 0.1 -> 5.9-6.4 s, 2.0 -> 6.7-7.0 s for the pass).
 _MERGE_AT = 0.1
+# A price-guided pass selects among reduced scores s - q at or above this (forbidden pairs sit far below; allowed ones
+# above it unless an estimated price exceeds 4): what a row's bound on the pairs it left out falls back to.
+_GUIDED_FLOOR = np.float32(-4.0)
 
 
 def as_scores(values: np.ndarray) -> np.ndarray:
@@ -630,10 +633,10 @@ class _ChunkWork:
         """Per row, a bound on ``s_ij - q_j`` over the allowed pairs it did not keep.
 
         ``q``: the estimated prices when price-guided, else 0. The least kept value when the row kept its top K
-        (every other pair ranks at or below them), else -inf (it kept every allowed pair) or, price-guided, -4
-        (the floor of the selection).
+        (every other pair ranks at or below them), else -inf (it kept every allowed pair) or, price-guided,
+        :data:`_GUIDED_FLOOR` (below it the selection looks no further).
         """
-        out = np.full(counts.size, -4.0 if self.guided else -np.inf, dtype=np.float32)
+        out = np.full(counts.size, _GUIDED_FLOOR if self.guided else -np.inf, dtype=np.float32)
         k = self.pick.k
         full_rows = np.flatnonzero(counts == k) if not self.pick.full else np.zeros(0, dtype=np.int64)
         if full_rows.size:
@@ -690,7 +693,7 @@ class _Picker:
         if self.full:
             th = self.floor
         else:
-            th = np.maximum(_row_thresholds(s, k), np.float32(-4.0) if self.guided else self.floor)
+            th = np.maximum(_row_thresholds(s, k), _GUIDED_FLOOR if self.guided else self.floor)
         flat = _selected(s, th, later, masks)
         rr, cc = np.divmod(flat, m)
         vals = as_scores(s.ravel()[flat])
@@ -750,7 +753,7 @@ def _allowed_top(
         return rr[keep], cc[keep], vals[keep]
     sub = s[redo]
     forbid_below(sub, limit[None, :])
-    sub_th = np.maximum(_row_thresholds(sub, k), np.float32(-4.0))
+    sub_th = np.maximum(_row_thresholds(sub, k), _GUIDED_FLOOR)
     flat = np.flatnonzero(sub >= sub_th[:, None])
     r, c = np.divmod(flat, m)
     v = as_scores(sub.ravel()[flat])
