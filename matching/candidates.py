@@ -207,13 +207,8 @@ class Scorer:
         return forbid_below(s, self._float32_minimum)
 
     def certify_rows(self, rows: np.ndarray) -> np.ndarray:
-        """:meth:`certify_block` for any sorted mentee rows."""
-        rows = np.asarray(rows, dtype=np.int64)
-        s = self.fused.rows_scores(rows)
-        ex = np.isin(self.excluded_rows, rows)
-        if ex.any():
-            s[np.searchsorted(rows, self.excluded_rows[ex]), self.excluded_cols[ex]] = -np.inf
-        return forbid_below(s, self._float32_minimum)
+        """:meth:`certify_block` for any mentee rows."""
+        return forbid_below(self._raw_rows(np.asarray(rows, dtype=np.int64)), self._float32_minimum)
 
     @property
     def _float32_minimum(self) -> np.float32:
@@ -224,16 +219,24 @@ class Scorer:
     def score_rows(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """Return the solver's scores (and mentor-side scores) of arbitrary rows against every mentor."""
         rows = np.asarray(rows, dtype=np.int64)
-        s = self.fused.rows_scores(rows)
-        pos = {int(r): k for k, r in enumerate(rows)}
-        ex = np.isin(self.excluded_rows, rows)
-        if ex.any():
-            s[[pos[int(r)] for r in self.excluded_rows[ex]], self.excluded_cols[ex]] = -np.inf
+        s = self._raw_rows(rows)
         bo = np.isin(self.bonus_rows, rows)
-        brow = np.array([pos[int(r)] for r in self.bonus_rows[bo]], dtype=np.int64)
-        out = self._finish(s, brow, self.bonus_cols[bo], self.bonus[bo])
+        out = self._finish(s, _positions(rows, self.bonus_rows[bo]), self.bonus_cols[bo], self.bonus[bo])
         alt = as_scores(self.alt.rows_scores(rows)) if self.alt is not None else None
         return out, alt
+
+    def _raw_rows(self, rows: np.ndarray) -> np.ndarray:
+        """:meth:`raw` for any (distinct) mentee rows: float32 scores, excluded pairs at ``-inf``."""
+        s = self.fused.rows_scores(rows)
+        ex = np.isin(self.excluded_rows, rows)
+        s[_positions(rows, self.excluded_rows[ex]), self.excluded_cols[ex]] = -np.inf
+        return s
+
+
+def _positions(rows: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Where each of ``wanted`` (all among the distinct ``rows``) stands in ``rows``."""
+    order = np.argsort(rows, kind="stable")
+    return order[np.searchsorted(rows[order], wanted)]
 
 
 def forbid_below(s: np.ndarray, limit) -> np.ndarray:
