@@ -34,7 +34,6 @@ from matching.assignment import (
     EPS_FINAL_REL,
     Solution,
     _check_capacities,
-    _mentee_values,
     _objective_weights,
     _scale,
     _solve,
@@ -293,14 +292,28 @@ def _primal(graph: CandidateGraph, w: np.ndarray, assignment: np.ndarray) -> tup
     return float(w[hit].sum()), float(graph.score[hit].sum())
 
 
-def _inside(graph: CandidateGraph, w: np.ndarray, prices: np.ndarray, caps: np.ndarray) -> np.ndarray:
-    """Each mentee's best ``w_ij - p_j`` over its graph edges to mentors with seats (``-inf``: none)."""
-    best = np.full(graph.n_mentees, -np.inf)
-    net = np.where(caps[graph.mentor] > 0, w - prices[graph.mentor], -np.inf)
+def _graph_values(
+    graph: CandidateGraph, w: np.ndarray, prices: np.ndarray, caps: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each mentee's best ``w_ij - p_j`` over its graph edges, at least 0, from one pass over the edges.
+
+    Returns the best over all its edges (``u``: what a pair must beat to improve the matching) and over its edges
+    to mentors with seats (its term of the bound); the two differ only where a mentor has no seat.
+    """
+    u = np.zeros(graph.n_mentees)
     rows = np.flatnonzero(np.diff(graph.indptr) > 0)
-    if rows.size:
-        best[rows] = np.maximum.reduceat(net, graph.indptr[rows])
-    return best
+    if rows.size == 0:
+        return u, u.copy()
+    net = w - prices[graph.mentor]
+    u[rows] = np.maximum.reduceat(net, graph.indptr[rows])
+    closed = caps[graph.mentor] == 0
+    if not closed.any():
+        u = np.maximum(u, 0.0)
+        return u, u.copy()
+    base = np.zeros(graph.n_mentees)
+    net[closed] = -np.inf
+    base[rows] = np.maximum.reduceat(net, graph.indptr[rows])
+    return np.maximum(u, 0.0), np.maximum(base, 0.0)
 
 
 def _blocks(rows: np.ndarray, chunk: int) -> list[np.ndarray]:
@@ -392,10 +405,9 @@ def refine(
         bonus = coverage_bonus(graph.score, n) if objective == "coverage" else 0.0  # also on an empty graph
         scale = _scale(graph)
         prices = np.maximum(np.asarray(solution.prices, dtype=np.float64), 0.0)
-        u_graph = _mentee_values(graph, w, prices)
         tol = ADD_TOL_REL * scale
         # A row's term of the bound is max(0, best pair), its best pair either in the graph or outside it.
-        base = np.maximum(_inside(graph, w, prices, caps), 0.0)
+        u_graph, base = _graph_values(graph, w, prices, caps)
         if score_rows is None:
             rows = every_row
         else:
